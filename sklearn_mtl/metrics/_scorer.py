@@ -1,0 +1,277 @@
+"""Scorers for model selection (``GridSearchCV(scoring=...)``) on multi-task data."""
+
+import difflib
+import inspect
+from dataclasses import dataclass
+from numbers import Integral
+
+import numpy as np
+
+from ._classification import multitask_accuracy_score, multitask_roc_auc_score
+from ._regression import (
+    multitask_mean_squared_error,
+    multitask_r2_score,
+    normalized_mean_squared_error,
+    pooled_explained_variance_score,
+)
+
+__all__ = ["MultiTaskScorer", "get_metric", "make_multitask_scorer"]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """What a scorer needs to know about a metric.
+
+    Attributes
+    ----------
+    function : callable
+        ``function(Y_true, Y_pred, **kwargs)``.
+    greater_is_better : bool
+        Whether a higher value is better.
+    response_method : str or tuple of str
+        Estimator method(s) giving ``Y_pred``; the first one available is used.
+    per_task : bool
+        Whether the metric takes ``multioutput`` (per-task values).
+    """
+
+    function: object
+    greater_is_better: bool
+    response_method: object
+    per_task: bool = True
+
+
+METRICS = {
+    "r2": MetricSpec(multitask_r2_score, True, "predict"),
+    "mean_squared_error": MetricSpec(multitask_mean_squared_error, False, "predict"),
+    "normalized_mean_squared_error": MetricSpec(
+        normalized_mean_squared_error, False, "predict"
+    ),
+    "pooled_explained_variance": MetricSpec(
+        pooled_explained_variance_score, True, "predict", per_task=False
+    ),
+    "accuracy": MetricSpec(multitask_accuracy_score, True, "predict"),
+    "roc_auc": MetricSpec(
+        multitask_roc_auc_score, True, ("predict_proba", "decision_function")
+    ),
+}
+
+
+def get_metric(metric, *, greater_is_better=None, response_method=None):
+    """Resolve a metric name or function into a :class:`MetricSpec`.
+
+    Parameters
+    ----------
+    metric : str or callable
+        One of ``"r2"``, ``"mean_squared_error"``,
+        ``"normalized_mean_squared_error"``, ``"pooled_explained_variance"``,
+        ``"accuracy"``, ``"roc_auc"`` (a ``"neg_"`` prefix is accepted for the
+        errors), or a metric function ``f(Y_true, Y_pred, **kwargs)``.
+    greater_is_better : bool or None, default=None
+        Overrides the metric's default (True for an unknown callable).
+    response_method : str, tuple of str or None, default=None
+        Overrides the metric's default (``"predict"`` for an unknown callable).
+
+    Returns
+    -------
+    spec : MetricSpec
+    """
+    if isinstance(metric, str):
+        name = metric
+        if name.startswith("neg_") and name[4:] in METRICS:
+            name = name[4:]
+        if name not in METRICS:
+            close = difflib.get_close_matches(metric, list(METRICS), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ValueError(
+                f"Unknown metric {metric!r}; expected one of {sorted(METRICS)} or "
+                f"a callable.{hint}"
+            )
+        spec = METRICS[name]
+    elif callable(metric):
+        known = [spec for spec in METRICS.values() if spec.function is metric]
+        accepts_multioutput = "multioutput" in inspect.signature(metric).parameters
+        spec = known[0] if known else MetricSpec(
+            metric, True, "predict", per_task=accepts_multioutput
+        )
+    else:
+        raise ValueError(
+            f"Expected a metric name or a callable; got {metric!r} instead."
+        )
+    return MetricSpec(
+        spec.function,
+        spec.greater_is_better if greater_is_better is None else greater_is_better,
+        spec.response_method if response_method is None else response_method,
+        spec.per_task,
+    )
+
+
+def final_estimator(estimator):
+    """The last step of a (nested) Pipeline, or the estimator itself."""
+    while hasattr(estimator, "steps"):
+        estimator = estimator.steps[-1][1]
+    return estimator
+
+
+def get_response(estimator, X, response_method):
+    """Call the first available method of ``response_method`` on ``X``.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A fitted estimator.
+    X : array-like
+        Input samples.
+    response_method : str or tuple of str
+        Candidate method names, in order of preference.
+
+    Returns
+    -------
+    response : ndarray or list of ndarray
+    """
+    methods = (response_method,) if isinstance(response_method, str) else response_method
+    for method in methods:
+        if hasattr(estimator, method):
+            return getattr(estimator, method)(X)
+    raise AttributeError(
+        f"{type(estimator).__name__} has none of the methods {list(methods)} "
+        "needed by this metric."
+    )
+
+
+def _task_index(task, Y_true, estimator):
+    if isinstance(task, Integral):
+        return int(task)
+    names = list(Y_true.columns) if hasattr(Y_true, "columns") else None
+    if names is None:
+        fitted_names = getattr(final_estimator(estimator), "task_names_", None)
+        names = None if fitted_names is None else list(fitted_names)
+    if names is None or task not in names:
+        raise ValueError(
+            f"Cannot find task {task!r}: expected a task index or one of the task "
+            f"names {names} (names come from a DataFrame Y)."
+        )
+    return names.index(task)
+
+
+def _select_task(values, index):
+    if isinstance(values, list):
+        return values[index]
+    values = values.iloc[:, index] if hasattr(values, "iloc") else np.asarray(values)
+    if np.ndim(values) == 2:
+        values = values[:, index]
+    return values
+
+
+class MultiTaskScorer:
+    """Score a fitted estimator with a multi-task metric, on all or one task.
+
+    Use :func:`make_multitask_scorer` to build one. Calling it as
+    ``scorer(estimator, X, Y)`` predicts on ``X`` and returns the metric (its
+    negative when lower is better, so that greater is always better, as
+    scikit-learn's model selection expects).
+
+    Parameters
+    ----------
+    spec : MetricSpec
+        The metric and how to call it.
+    task : int, str or None
+        A single task to score (index or name), or None for all tasks.
+    kwargs : dict
+        Extra keyword arguments of the metric (``task_weights``, ...).
+    """
+
+    def __init__(self, spec, task, kwargs):
+        self.spec = spec
+        self.task = task
+        self.kwargs = kwargs
+
+    def __call__(self, estimator, X, y_true, sample_weight=None):
+        """Score ``estimator`` on ``(X, y_true)``.
+
+        Parameters
+        ----------
+        estimator : estimator
+            A fitted multi-task estimator (or a Pipeline ending with one).
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+        y_true : array-like of shape (n_samples, n_tasks)
+            True labels, missing where NaN.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+        """
+        Y_pred = get_response(estimator, X, self.spec.response_method)
+        kwargs = dict(self.kwargs)
+        if "missing_label" in inspect.signature(self.spec.function).parameters:
+            kwargs.setdefault(
+                "missing_label",
+                getattr(final_estimator(estimator), "missing_label", None),
+            )
+        if self.task is not None:
+            index = _task_index(self.task, y_true, estimator)
+            y_true = _select_task(y_true, index)
+            Y_pred = _select_task(Y_pred, index)
+        if sample_weight is not None:
+            kwargs["sample_weight"] = sample_weight
+        score = self.spec.function(y_true, Y_pred, **kwargs)
+        return score if self.spec.greater_is_better else -score
+
+    def __repr__(self):
+        name = getattr(self.spec.function, "__name__", repr(self.spec.function))
+        task = "" if self.task is None else f", task={self.task!r}"
+        extra = "".join(f", {key}={value!r}" for key, value in self.kwargs.items())
+        return f"make_multitask_scorer({name}{task}{extra})"
+
+
+def make_multitask_scorer(
+    metric, task=None, *, greater_is_better=None, response_method=None, **kwargs
+):
+    """Make a scorer for ``GridSearchCV`` / ``cross_validate`` from a metric.
+
+    Parameters
+    ----------
+    metric : str or callable
+        A metric name (``"r2"``, ``"mean_squared_error"``,
+        ``"normalized_mean_squared_error"``, ``"pooled_explained_variance"``,
+        ``"accuracy"``, ``"roc_auc"``) or a metric function
+        ``f(Y_true, Y_pred, **kwargs)`` such as those of
+        :mod:`sklearn_mtl.metrics`.
+    task : int, str or None, default=None
+        Score only this task (its index, or its name when ``Y`` is a
+        DataFrame or the estimator has ``task_names_``). None scores all
+        tasks as the metric averages them.
+    greater_is_better : bool or None, default=None
+        Whether a higher metric is better; known metrics set it themselves.
+        When False the scorer returns the negated metric.
+    response_method : str, tuple of str or None, default=None
+        Method of the estimator that gives the predictions (known metrics set
+        it: ``predict``, or ``predict_proba`` then ``decision_function`` for
+        ``roc_auc``).
+    **kwargs
+        Passed to the metric, e.g. ``task_weights``.
+
+    Returns
+    -------
+    scorer : MultiTaskScorer
+        Callable as ``scorer(estimator, X, Y)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn_mtl.baselines import IndependentTaskRegressor
+    >>> from sklearn_mtl.metrics import make_multitask_scorer
+    >>> X = np.arange(8.0).reshape(4, 2)
+    >>> Y = np.array([[0.0, 1.0], [1.0, np.nan], [2.0, 5.0], [3.0, 7.0]])
+    >>> model = IndependentTaskRegressor(Ridge(alpha=1e-8)).fit(X, Y)
+    >>> scorer = make_multitask_scorer("mean_squared_error", task=0)
+    >>> round(scorer(model, X, Y), 6)
+    -0.0
+    """
+    spec = get_metric(
+        metric, greater_is_better=greater_is_better, response_method=response_method
+    )
+    return MultiTaskScorer(spec, task, kwargs)

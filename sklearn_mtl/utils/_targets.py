@@ -1,0 +1,341 @@
+"""Validation of multi-task targets: the data contract of the package.
+
+``Y`` has shape ``(n_samples, n_tasks)``; a missing label is NaN (or ``None``,
+``pandas.NA``, or the value given as ``missing_label``). Every estimator, metric
+and splitter of the package goes through :func:`check_multitask_targets`.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.utils.multiclass import check_classification_targets
+
+__all__ = ["MultiTaskTargets", "check_multitask_targets", "task_label"]
+
+
+@dataclass(frozen=True)
+class MultiTaskTargets:
+    """Validated multi-task targets, as returned by :func:`check_multitask_targets`.
+
+    Attributes
+    ----------
+    values : ndarray of shape (n_samples, n_tasks), dtype float64
+        For regression, the labels; for classification, the index of each label
+        in ``classes[t]``. Missing entries are NaN.
+    mask : ndarray of shape (n_samples, n_tasks), dtype bool
+        True where the label of a task is observed.
+    classes : list of ndarray or None
+        For classification, the sorted classes observed in each task; None for
+        regression.
+    task_names : ndarray of str or None
+        Column names when ``Y`` was a pandas DataFrame, else None.
+    single_output : bool
+        True when ``Y`` was 1-D (one task); outputs should then be 1-D too.
+    """
+
+    values: np.ndarray
+    mask: np.ndarray
+    classes: list | None
+    task_names: np.ndarray | None
+    single_output: bool
+
+    @property
+    def n_tasks(self):
+        """Number of tasks (columns of ``Y``)."""
+        return self.values.shape[1]
+
+    def observed(self, task):
+        """Row indices and values of the observed labels of one task.
+
+        Parameters
+        ----------
+        task : int
+            Task index.
+
+        Returns
+        -------
+        rows : ndarray of int
+            Rows where the task is observed.
+        values : ndarray of float
+            Their labels (class indices for classification).
+        """
+        rows = np.flatnonzero(self.mask[:, task])
+        return rows, self.values[rows, task]
+
+    def labels(self, task):
+        """Observed labels of one task in their original type (classes, not codes).
+
+        Parameters
+        ----------
+        task : int
+            Task index.
+
+        Returns
+        -------
+        rows : ndarray of int
+            Rows where the task is observed.
+        labels : ndarray
+            Their labels: floats for regression, elements of ``classes[task]``
+            for classification.
+        """
+        rows, values = self.observed(task)
+        if self.classes is None:
+            return rows, values
+        return rows, self.classes[task][values.astype(np.intp)]
+
+
+def task_label(task, task_names=None):
+    """Human-readable name of a task for messages: ``0`` or ``'math' (index 0)``.
+
+    Parameters
+    ----------
+    task : int
+        Task index.
+    task_names : array-like of str or None
+        Task names, if known.
+
+    Returns
+    -------
+    label : str
+    """
+    if task_names is None:
+        return str(task)
+    return f"{task_names[task]!r} (index {task})"
+
+
+def _is_dataframe(obj):
+    return hasattr(obj, "columns") and hasattr(obj, "iloc")
+
+
+def _missing_in_object_array(values):
+    """Elementwise test for None / NaN / pandas.NA / NaT in an object array."""
+    try:
+        import pandas
+    except ImportError:  # pragma: no cover - pandas is optional
+        return np.array(
+            [v is None or (isinstance(v, float) and v != v) for v in values.ravel()],
+            dtype=bool,
+        ).reshape(values.shape)
+    return np.asarray(pandas.isna(values), dtype=bool)
+
+
+def _columns_of(Y):
+    """Split ``Y`` into a list of 1-D numpy columns, plus task names if any."""
+    if _is_dataframe(Y):
+        columns = []
+        for name in Y.columns:
+            column = Y[name]
+            if column.dtype.kind in "fiub" or str(column.dtype) in (
+                "Float64",
+                "Float32",
+                "Int64",
+                "Int32",
+                "Int16",
+                "Int8",
+                "UInt64",
+                "UInt32",
+                "UInt16",
+                "UInt8",
+                "boolean",
+            ):
+                if column.isna().any():
+                    columns.append(column.to_numpy(dtype="float64", na_value=np.nan))
+                else:
+                    columns.append(column.to_numpy())
+            else:
+                columns.append(column.to_numpy(dtype=object))
+        return columns, np.asarray([str(name) for name in Y.columns], dtype=object)
+    if hasattr(Y, "to_numpy"):  # pandas Series: one task
+        Y = Y.to_numpy()
+    Y = np.asarray(Y)
+    if Y.ndim == 1:
+        return [Y], None
+    return [Y[:, t] for t in range(Y.shape[1])], None
+
+
+def _missing_mask(column, missing_label):
+    if column.dtype.kind == "f":
+        missing = np.isnan(column)
+    elif column.dtype.kind == "O":
+        missing = _missing_in_object_array(column)
+    else:
+        missing = np.zeros(column.shape, dtype=bool)
+    if missing_label is not None and not (
+        isinstance(missing_label, float) and np.isnan(missing_label)
+    ):
+        missing |= np.asarray(column, dtype=object) == missing_label
+    return missing
+
+
+def check_multitask_targets(
+    Y,
+    *,
+    target_type="continuous",
+    missing_label=None,
+    allow_unlabelled_tasks=False,
+    n_tasks=None,
+    n_samples=None,
+):
+    """Validate multi-task targets and return their values, masks and classes.
+
+    Parameters
+    ----------
+    Y : array-like of shape (n_samples, n_tasks) or (n_samples,)
+        Targets. A missing label is NaN, ``None`` or ``pandas.NA`` (or equal to
+        ``missing_label``). A pandas DataFrame gives the task names; a 1-D
+        array is one task.
+    target_type : {"continuous", "classification"}, default="continuous"
+        ``"continuous"`` converts the labels to float64; ``"classification"``
+        encodes the labels of each task separately (any orderable type:
+        integers, strings, ...).
+    missing_label : int, float, str or None, default=None
+        An extra marker of a missing label, for integer or string targets that
+        cannot hold NaN (for instance ``-1``). NaN, ``None`` and ``pandas.NA``
+        always mark a missing label.
+    allow_unlabelled_tasks : bool, default=False
+        Whether a task may have no observed label at all. Estimators refuse it
+        in ``fit``; metrics allow it (and skip the task).
+    n_tasks : int or None, default=None
+        Expected number of tasks, checked when given.
+    n_samples : int or None, default=None
+        Expected number of rows, checked when given.
+
+    Returns
+    -------
+    targets : MultiTaskTargets
+        The encoded values, the masks of observed labels, the per-task classes
+        (classification only), the task names and whether ``Y`` was 1-D.
+
+    Raises
+    ------
+    ValueError
+        If ``Y`` is empty, not 1-D or 2-D, holds infinite values, strings for a
+        continuous target, continuous labels for classification, a task without
+        any observed label (unless allowed), or does not have the expected shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_mtl.utils import check_multitask_targets
+    >>> Y = np.array([[1.0, np.nan], [0.0, 3.0], [np.nan, 2.0]])
+    >>> targets = check_multitask_targets(Y)
+    >>> targets.mask
+    array([[ True, False],
+           [ True,  True],
+           [False,  True]])
+    >>> labels = check_multitask_targets(
+    ...     [["a", None], ["b", "x"], ["a", "y"]], target_type="classification"
+    ... )
+    >>> labels.classes
+    [array(['a', 'b'], dtype=object), array(['x', 'y'], dtype=object)]
+    """
+    if target_type not in ("continuous", "classification"):
+        raise ValueError(
+            "Expected target_type to be 'continuous' or 'classification'; "
+            f"got {target_type!r} instead."
+        )
+    if Y is None:
+        raise ValueError("requires y to be passed, but the target y is None.")
+    if not _is_dataframe(Y) and not hasattr(Y, "to_numpy"):
+        shape = np.shape(Y)
+        if len(shape) not in (1, 2):
+            raise ValueError(
+                "Expected Y of shape (n_samples,) or (n_samples, n_tasks); "
+                f"got an array of shape {shape} instead."
+            )
+    columns, task_names = _columns_of(Y)
+    single_output = not _is_dataframe(Y) and np.ndim(Y) == 1
+    if not columns:
+        raise ValueError(
+            "Expected Y with at least one task (column); got Y with 0 columns."
+        )
+    n_rows = columns[0].shape[0]
+    if n_rows == 0:
+        raise ValueError(
+            "Expected Y with at least one sample; got Y of shape "
+            f"(0, {len(columns)}) instead."
+        )
+    if n_samples is not None and n_rows != n_samples:
+        raise ValueError(
+            f"Expected Y with {n_samples} rows (one per sample of X); got "
+            f"{n_rows} rows instead."
+        )
+    if n_tasks is not None and len(columns) != n_tasks:
+        raise ValueError(
+            f"Expected Y with {n_tasks} tasks (columns), as in fit; got "
+            f"{len(columns)} instead."
+        )
+
+    values = np.full((n_rows, len(columns)), np.nan)
+    mask = np.zeros((n_rows, len(columns)), dtype=bool)
+    classes = [] if target_type == "classification" else None
+    for t, column in enumerate(columns):
+        name = task_label(t, task_names)
+        if column.dtype.kind == "c":
+            raise ValueError(f"Complex data not supported; task {name} is complex.")
+        observed = ~_missing_mask(column, missing_label)
+        mask[:, t] = observed
+        labels = column[observed]
+        if labels.size == 0:
+            if not allow_unlabelled_tasks:
+                raise ValueError(
+                    f"Task {name} has no observed label in Y; every task needs "
+                    "at least one observed label to be fitted."
+                )
+            if classes is not None:
+                classes.append(np.array([], dtype=column.dtype))
+            continue
+        if target_type == "continuous":
+            values[observed, t] = _as_continuous(labels, name)
+        else:
+            task_classes, codes = _encode_labels(labels, name)
+            classes.append(task_classes)
+            values[observed, t] = codes
+    return MultiTaskTargets(
+        values=values,
+        mask=mask,
+        classes=classes,
+        task_names=task_names,
+        single_output=single_output,
+    )
+
+
+def _as_continuous(labels, name):
+    if labels.dtype.kind in "OUS":
+        try:
+            labels = labels.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"Expected numeric labels for a continuous target; task {name} "
+                f"holds non-numeric labels such as {labels[0]!r}."
+            ) from None
+    labels = np.asarray(labels, dtype=np.float64)
+    if not np.all(np.isfinite(labels)):
+        raise ValueError(
+            f"Expected finite labels; task {name} holds infinite values "
+            "(use NaN for a missing label)."
+        )
+    return labels
+
+
+def _encode_labels(labels, name):
+    if labels.dtype.kind == "O":
+        kinds = {isinstance(v, str) for v in labels}
+        if len(kinds) > 1:
+            raise ValueError(
+                f"Expected the labels of task {name} to be all strings or all "
+                "numbers; got a mix of both."
+            )
+        if kinds == {False}:
+            labels = np.asarray(labels.tolist())
+    if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
+        raise ValueError(
+            f"Expected finite labels; task {name} holds infinite values "
+            "(use NaN for a missing label)."
+        )
+    try:
+        check_classification_targets(labels)
+    except ValueError as exc:
+        raise ValueError(f"Task {name}: {exc}") from None
+    task_classes, codes = np.unique(labels, return_inverse=True)
+    return task_classes, codes.astype(np.float64)
