@@ -120,7 +120,7 @@ def _missing_in_object_array(values):
 
 
 def _columns_of(Y):
-    """Split ``Y`` into a list of 1-D numpy columns, plus task names if any."""
+    """Split a DataFrame or ndarray ``Y`` into 1-D columns, plus task names."""
     if _is_dataframe(Y):
         columns = []
         for name in Y.columns:
@@ -145,9 +145,6 @@ def _columns_of(Y):
             else:
                 columns.append(column.to_numpy(dtype=object))
         return columns, np.asarray([str(name) for name in Y.columns], dtype=object)
-    if hasattr(Y, "to_numpy"):  # pandas Series: one task
-        Y = Y.to_numpy()
-    Y = np.asarray(Y)
     if Y.ndim == 1:
         return [Y], None
     return [Y[:, t] for t in range(Y.shape[1])], None
@@ -236,15 +233,15 @@ def check_multitask_targets(
         )
     if Y is None:
         raise ValueError("requires y to be passed, but the target y is None.")
-    if not _is_dataframe(Y) and not hasattr(Y, "to_numpy"):
-        shape = np.shape(Y)
-        if len(shape) not in (1, 2):
+    if not _is_dataframe(Y):
+        Y = np.asarray(Y.to_numpy() if hasattr(Y, "to_numpy") else Y)
+        if Y.ndim not in (1, 2):
             raise ValueError(
                 "Expected Y of shape (n_samples,) or (n_samples, n_tasks); "
-                f"got an array of shape {shape} instead."
+                f"got an array of shape {Y.shape} instead."
             )
     columns, task_names = _columns_of(Y)
-    single_output = not _is_dataframe(Y) and np.ndim(Y) == 1
+    single_output = not _is_dataframe(Y) and Y.ndim == 1
     if not columns:
         raise ValueError(
             "Expected Y with at least one task (column); got Y with 0 columns."
