@@ -1,0 +1,5 @@
+"""Task-aware splitters and the per-task comparison of estimators."""
+
+from ._split import MultiTaskStratifiedKFold
+
+__all__ = ["MultiTaskStratifiedKFold"]
