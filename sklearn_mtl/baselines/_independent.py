@@ -243,7 +243,7 @@ class IndependentTaskClassifier(MultiTaskClassifierMixin, _IndependentTaskBase):
             return super()._task_estimator(targets, t)
         warnings.warn(
             f"Task {task_label(t, targets.task_names)} has a single observed "
-            f"class ({classes[0]!r}); it gets a constant model predicting it.",
+            f"class ({classes.tolist()[0]!r}); it gets a constant model predicting it.",
             UserWarning,
             stacklevel=4,
         )

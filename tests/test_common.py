@@ -1,0 +1,61 @@
+"""scikit-learn's estimator checks and our multi-task checks on every estimator."""
+
+import pytest
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_mtl.baselines import (
+    IndependentTaskClassifier,
+    IndependentTaskRegressor,
+    PooledTaskClassifier,
+    PooledTaskRegressor,
+)
+from sklearn_mtl.utils.estimator_checks import (
+    check_all_missing_task_raises,
+    check_missing_label_invariance,
+    check_single_task_reduction,
+    check_task_permutation_equivariance,
+    expected_failed_checks,
+)
+
+ESTIMATORS = [
+    IndependentTaskRegressor(),
+    IndependentTaskClassifier(),
+    PooledTaskRegressor(),
+    PooledTaskRegressor(add_task_indicator=True),
+    PooledTaskClassifier(),
+    PooledTaskClassifier(add_task_indicator=True),
+]
+
+# (estimator, the single-task estimator it reduces to with one task)
+SINGLE_TASK_REFERENCES = [
+    (IndependentTaskRegressor(Ridge(alpha=0.5)), Ridge(alpha=0.5)),
+    (IndependentTaskClassifier(LogisticRegression(C=2.0)), LogisticRegression(C=2.0)),
+    (PooledTaskRegressor(Ridge(alpha=0.5)), Ridge(alpha=0.5)),
+    (PooledTaskClassifier(LogisticRegression(C=2.0)), LogisticRegression(C=2.0)),
+]
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        check_missing_label_invariance,
+        check_task_permutation_equivariance,
+        check_all_missing_task_raises,
+    ],
+)
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=repr)
+def test_multitask_checks(estimator, check):
+    check(type(estimator).__name__, estimator)
+
+
+@pytest.mark.parametrize(
+    ("estimator", "reference"), SINGLE_TASK_REFERENCES, ids=lambda est: repr(est)
+)
+def test_single_task_reduction(estimator, reference):
+    check_single_task_reduction(type(estimator).__name__, estimator, reference)
