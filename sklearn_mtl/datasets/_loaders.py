@@ -219,7 +219,7 @@ def _index_splits(reference, archive, filename):
         index = _match_rows(reference, np.vstack([train, test]))
         if np.any(index < 0):
             raise ValueError(
-                f"Split {rep} of {filename!r} holds {np.sum(index < 0)} rows that "
+                f"Split {rep} of {filename!r} has {np.sum(index < 0)} row(s) that "
                 "are not rows of the data set; the two files do not match."
             )
         splits.append((index[: len(train)], index[len(train) :]))

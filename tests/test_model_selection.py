@@ -1,0 +1,284 @@
+"""Task-aware splitting and the per-task comparison of estimators."""
+
+import re
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import GridSearchCV, KFold, cross_validate
+
+from sklearn_mtl.baselines import (
+    IndependentTaskClassifier,
+    IndependentTaskRegressor,
+    PooledTaskRegressor,
+)
+from sklearn_mtl.metrics import multitask_mean_squared_error, multitask_r2_score
+from sklearn_mtl.model_selection import (
+    ComparisonResult,
+    MultiTaskStratifiedKFold,
+    compare_estimators,
+)
+
+
+def _sparse_binary_targets(n_samples=300, n_tasks=6, missing_rate=0.6, seed=0):
+    rng = np.random.RandomState(seed)
+    Y = (rng.uniform(size=(n_samples, n_tasks)) < 0.2).astype(np.float64)
+    Y[rng.uniform(size=Y.shape) < missing_rate] = np.nan
+    return Y
+
+
+def _folds(splitter, Y):
+    return list(splitter.split(np.zeros((Y.shape[0], 1)), Y))
+
+
+def test_folds_partition_the_rows():
+    Y = _sparse_binary_targets()
+    splits = _folds(MultiTaskStratifiedKFold(5), Y)
+    tests = np.concatenate([test for _, test in splits])
+    np.testing.assert_array_equal(np.sort(tests), np.arange(Y.shape[0]))
+    for train, test in splits:
+        assert np.intersect1d(train, test).size == 0
+        assert train.size + test.size == Y.shape[0]
+    sizes = [test.size for _, test in splits]
+    assert max(sizes) - min(sizes) <= 2
+
+
+def test_every_task_is_labelled_in_every_training_fold():
+    Y = _sparse_binary_targets()
+    Y[:, 5] = np.nan
+    Y[[3, 150], 5] = [0.0, 1.0]  # a task with only two labels
+    for train, _ in _folds(MultiTaskStratifiedKFold(5), Y):
+        assert np.all((~np.isnan(Y[train])).sum(axis=0) >= 1)
+
+
+def test_class_proportions_are_kept_in_each_fold():
+    Y = _sparse_binary_targets(n_samples=1000)
+    overall = np.nanmean(Y, axis=0)
+    for _, test in _folds(MultiTaskStratifiedKFold(5), Y):
+        observed = (~np.isnan(Y[test])).sum(axis=0)
+        positives = np.nansum(Y[test], axis=0)
+        # each fold holds a fifth of each task's positives, up to one row
+        np.testing.assert_array_less(
+            np.abs(positives - np.nansum(Y, axis=0) / 5), 1.0 + 1e-9
+        )
+        np.testing.assert_allclose(positives / observed, overall, atol=0.03)
+
+
+def test_plain_kfold_loses_rare_tasks_that_stratification_keeps():
+    Y = np.full((20, 2), np.nan)
+    Y[:, 0] = np.arange(20) % 2
+    Y[[0, 1], 1] = [0.0, 1.0]  # both labels of task 1 in KFold's first fold
+    kfold_trains = [train for train, _ in KFold(5).split(Y)]
+    assert any(np.isnan(Y[train, 1]).all() for train in kfold_trains)
+    for train, _ in _folds(MultiTaskStratifiedKFold(5), Y):
+        assert not np.isnan(Y[train, 1]).all()
+
+
+def test_shuffle_is_reproducible_and_no_shuffle_is_deterministic():
+    Y = _sparse_binary_targets()
+    first = _folds(MultiTaskStratifiedKFold(4, shuffle=True, random_state=3), Y)
+    again = _folds(MultiTaskStratifiedKFold(4, shuffle=True, random_state=3), Y)
+    other = _folds(MultiTaskStratifiedKFold(4, shuffle=True, random_state=4), Y)
+    for (train_a, _), (train_b, _) in zip(first, again, strict=True):
+        np.testing.assert_array_equal(train_a, train_b)
+    assert any(
+        not np.array_equal(a, b) for (a, _), (b, _) in zip(first, other, strict=True)
+    )
+    plain = _folds(MultiTaskStratifiedKFold(4), Y)
+    for (a, _), (b, _) in zip(plain, _folds(MultiTaskStratifiedKFold(4), Y), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_string_labels_with_missing_values_are_stratified():
+    rng = np.random.RandomState(0)
+    Y = rng.choice(np.array(["a", "b", "c", None], dtype=object), size=(90, 2))
+    for train, test in _folds(MultiTaskStratifiedKFold(3), Y):
+        for t in range(2):
+            assert set(Y[train, t]) - {None} == {"a", "b", "c"}
+            assert set(Y[test, t]) - {None} == {"a", "b", "c"}
+
+
+@pytest.mark.parametrize(
+    ("splitter", "Y", "message"),
+    [
+        (
+            MultiTaskStratifiedKFold(3),
+            np.array([[1.0, np.nan], [2.0, np.nan], [3.0, 5.0]]),
+            "Task 1 has 1 observed label(s); MultiTaskStratifiedKFold needs at "
+            "least 2 per task so that every training fold sees the task.",
+        ),
+        (
+            MultiTaskStratifiedKFold(1),
+            np.ones((4, 1)),
+            "Expected n_splits to be an int of at least 2; got 1 instead.",
+        ),
+        (
+            MultiTaskStratifiedKFold(2, target_type="ordinal"),
+            np.ones((4, 1)),
+            "Expected target_type to be 'auto', 'classification' or 'continuous'; "
+            "got 'ordinal' instead.",
+        ),
+        (
+            MultiTaskStratifiedKFold(5),
+            np.ones((4, 1)),
+            "Cannot have n_splits=5 greater than the number of samples: "
+            "n_samples=4.",
+        ),
+    ],
+)
+def test_splitter_errors(splitter, Y, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        _folds(splitter, Y)
+
+
+def test_integer_cv_fails_on_nan_classification_targets_but_the_splitter_works():
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((60, 3))
+    Y = (X[:, :2] > 0).astype(np.float64)
+    Y[rng.uniform(size=Y.shape) < 0.2] = np.nan
+    with pytest.raises(ValueError, match="Input (y )?contains NaN"):
+        cross_validate(IndependentTaskClassifier(), X, Y, cv=3)
+    scores = cross_validate(
+        IndependentTaskClassifier(), X, Y, cv=MultiTaskStratifiedKFold(3)
+    )["test_score"]
+    assert scores.shape == (3,) and np.all(scores > 0.7)
+    # With -1 as the missing-label marker, an integer cv works out of the box.
+    Y_int = np.where(np.isnan(Y), -1, Y).astype(int)
+    search = GridSearchCV(
+        IndependentTaskClassifier(missing_label=-1),
+        {"estimator__C": [0.1, 1.0]},
+        cv=3,
+    ).fit(X, Y_int)
+    assert [list(c) for c in search.best_estimator_.classes_] == [[0, 1], [0, 1]]
+
+
+@pytest.fixture
+def regression_problem():
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((90, 6))
+    Y = X @ (rng.standard_normal((6, 4)) + 1.0) + rng.standard_normal((90, 4))
+    Y[rng.uniform(size=Y.shape) < 0.25] = np.nan
+    return X, Y
+
+
+def test_comparison_scores_are_cross_validated_per_task(regression_problem):
+    X, Y = regression_problem
+    estimators = {
+        "independent": IndependentTaskRegressor(Ridge()),
+        "pooled": PooledTaskRegressor(Ridge(), add_task_indicator=True),
+    }
+    result = compare_estimators(estimators, X, Y, cv=3)
+    assert isinstance(result, ComparisonResult)
+    splits = _folds(MultiTaskStratifiedKFold(3), Y)
+    for e, estimator in enumerate(estimators.values()):
+        for k, (train, test) in enumerate(splits):
+            model = clone(estimator).fit(X[train], Y[train])
+            expected = multitask_r2_score(
+                Y[test], model.predict(X[test]), multioutput="raw_values"
+            )
+            np.testing.assert_allclose(result.scores[e, k], expected, rtol=1e-12)
+    mean = result.scores.mean(axis=1)
+    np.testing.assert_allclose(result.mean(), mean)
+    np.testing.assert_allclose(result.differences()[1], mean[1] - mean[0])
+    assert result.n_improved()[1] == np.sum(mean[1] > mean[0])
+    assert result.n_hurt()[1] == np.sum(mean[1] < mean[0])
+    np.testing.assert_allclose(
+        result.delta_m()[1], 100 * np.mean((mean[1] - mean[0]) / np.abs(mean[0]))
+    )
+    assert result.delta_m()[0] == 0.0
+
+
+def test_lower_is_better_metrics_flip_the_direction(regression_problem):
+    X, Y = regression_problem
+    result = compare_estimators(
+        [("ridge", IndependentTaskRegressor(Ridge())),
+         ("pooled", PooledTaskRegressor(Ridge()))],
+        X,
+        Y,
+        cv=KFold(3, shuffle=True, random_state=0),
+        scoring="mean_squared_error",
+    )
+    mean = result.mean()
+    assert result.greater_is_better is False
+    assert result.n_improved()[1] == np.sum(mean[1] < mean[0])
+    np.testing.assert_allclose(
+        result.delta_m()[1], -100 * np.mean((mean[1] - mean[0]) / mean[0])
+    )
+    custom = compare_estimators(
+        {"ridge": IndependentTaskRegressor(Ridge())},
+        X,
+        Y,
+        cv=KFold(3, shuffle=True, random_state=0),
+        scoring=multitask_mean_squared_error,
+    )
+    np.testing.assert_allclose(custom.scores[0], result.scores[0])
+    assert custom.greater_is_better is False
+
+
+def test_comparison_tables_and_text(regression_problem):
+    pd = pytest.importorskip("pandas")
+    X, Y = regression_problem
+    Y_frame = pd.DataFrame(Y, columns=["a", "b", "c", "d"])
+    result = compare_estimators(
+        {"independent": IndependentTaskRegressor(), "pooled": PooledTaskRegressor()},
+        X,
+        Y_frame,
+        cv=3,
+    )
+    per_task = result.to_frame()
+    assert list(per_task.index) == ["a", "b", "c", "d"]
+    np.testing.assert_allclose(per_task["pooled diff"], result.differences()[1])
+    summary = result.to_frame("summary")
+    assert list(summary.index) == ["independent", "pooled"]
+    assert summary.loc["pooled", "improved"] + summary.loc["pooled", "hurt"] <= 4
+    text = str(result)
+    assert text.splitlines()[0].startswith("r2 per task (mean +- sd over 3 folds")
+    assert "pooled: mean r2" in text
+    with pytest.raises(ValueError, match=re.escape("Expected kind to be 'per_task'")):
+        result.to_frame("folds")
+
+
+def test_comparison_of_classifiers_defaults_to_accuracy():
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((80, 3))
+    Y = np.where(X[:, :2] > 0, "yes", "no").astype(object)
+    Y[rng.uniform(size=Y.shape) < 0.2] = None
+    result = compare_estimators(
+        {"logistic": IndependentTaskClassifier(LogisticRegression())}, X, Y, cv=4
+    )
+    assert result.metric == "accuracy"
+    assert np.all(result.scores > 0.8)
+    auc = compare_estimators(
+        {"logistic": IndependentTaskClassifier()}, X, Y, cv=4, scoring="roc_auc"
+    )
+    assert np.all(auc.scores > 0.9)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"reference": "ridge"},
+            "Expected reference to be one of the estimator names ['a', 'b']; got "
+            "'ridge' instead.",
+        ),
+        (
+            {"scoring": "pooled_explained_variance"},
+            "compare_estimators needs a per-task metric (one that takes "
+            "multioutput='raw_values'); got 'pooled_explained_variance'.",
+        ),
+    ],
+)
+def test_comparison_errors(regression_problem, kwargs, message):
+    X, Y = regression_problem
+    estimators = {"a": IndependentTaskRegressor(), "b": PooledTaskRegressor()}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        compare_estimators(estimators, X, Y, **kwargs)
+
+
+def test_duplicate_names_are_refused(regression_problem):
+    X, Y = regression_problem
+    pairs = [("a", IndependentTaskRegressor()), ("a", PooledTaskRegressor())]
+    with pytest.raises(ValueError, match=re.escape("Expected distinct estimator")):
+        compare_estimators(pairs, X, Y)
