@@ -146,7 +146,7 @@ def test_integer_cv_fails_on_nan_classification_targets_but_the_splitter_works()
     # With -1 as the missing-label marker, an integer cv works out of the box.
     Y_int = np.where(np.isnan(Y), -1, Y).astype(int)
     search = GridSearchCV(
-        IndependentTaskClassifier(missing_label=-1),
+        IndependentTaskClassifier(LogisticRegression(), missing_label=-1),
         {"estimator__C": [0.1, 1.0]},
         cv=3,
     ).fit(X, Y_int)
