@@ -132,6 +132,7 @@ def test_splitter_errors(splitter, Y, message):
         _folds(splitter, Y)
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered in cast:RuntimeWarning")
 def test_integer_cv_fails_on_nan_classification_targets_but_the_splitter_works():
     rng = np.random.RandomState(0)
     X = rng.standard_normal((60, 3))
