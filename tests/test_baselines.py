@@ -109,7 +109,7 @@ def test_parallel_fit_matches_sequential(regression_data):
 
 def test_pooled_regressor_is_one_model_on_the_stacked_labels(regression_data):
     X, Y = regression_data
-    X_long, y_long, task = wide_to_long(X, Y)
+    X_long, y_long, _ = wide_to_long(X, Y)
     model = PooledTaskRegressor(Ridge(alpha=3.0)).fit(X, Y)
     reference = Ridge(alpha=3.0).fit(X_long, y_long)
     np.testing.assert_allclose(model.estimator_.coef_, reference.coef_)

@@ -86,7 +86,9 @@ def test_shuffle_is_reproducible_and_no_shuffle_is_deterministic():
         not np.array_equal(a, b) for (a, _), (b, _) in zip(first, other, strict=True)
     )
     plain = _folds(MultiTaskStratifiedKFold(4), Y)
-    for (a, _), (b, _) in zip(plain, _folds(MultiTaskStratifiedKFold(4), Y), strict=True):
+    for (a, _), (b, _) in zip(
+        plain, _folds(MultiTaskStratifiedKFold(4), Y), strict=True
+    ):
         np.testing.assert_array_equal(a, b)
 
 
@@ -122,8 +124,7 @@ def test_string_labels_with_missing_values_are_stratified():
         (
             MultiTaskStratifiedKFold(5),
             np.ones((4, 1)),
-            "Cannot have n_splits=5 greater than the number of samples: "
-            "n_samples=4.",
+            "Cannot have n_splits=5 greater than the number of samples: n_samples=4.",
         ),
     ],
 )
@@ -138,7 +139,7 @@ def test_integer_cv_fails_on_nan_classification_targets_but_the_splitter_works()
     X = rng.standard_normal((60, 3))
     Y = (X[:, :2] > 0).astype(np.float64)
     Y[rng.uniform(size=Y.shape) < 0.2] = np.nan
-    with pytest.raises(ValueError, match="Input (y )?contains NaN"):
+    with pytest.raises(ValueError, match=r"Input (y )?contains NaN"):
         cross_validate(IndependentTaskClassifier(), X, Y, cv=3)
     scores = cross_validate(
         IndependentTaskClassifier(), X, Y, cv=MultiTaskStratifiedKFold(3)
@@ -193,8 +194,10 @@ def test_comparison_scores_are_cross_validated_per_task(regression_problem):
 def test_lower_is_better_metrics_flip_the_direction(regression_problem):
     X, Y = regression_problem
     result = compare_estimators(
-        [("ridge", IndependentTaskRegressor(Ridge())),
-         ("pooled", PooledTaskRegressor(Ridge()))],
+        [
+            ("ridge", IndependentTaskRegressor(Ridge())),
+            ("pooled", PooledTaskRegressor(Ridge())),
+        ],
         X,
         Y,
         cv=KFold(3, shuffle=True, random_state=0),

@@ -3,7 +3,6 @@
 import warnings
 from numbers import Integral
 
-import numpy as np
 from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression, Ridge

@@ -11,9 +11,10 @@ from ._regression import (
     normalized_mean_squared_error,
     pooled_explained_variance_score,
 )
-from ._scorer import MultiTaskScorer, get_metric, make_multitask_scorer
+from ._scorer import MetricSpec, MultiTaskScorer, get_metric, make_multitask_scorer
 
 __all__ = [
+    "MetricSpec",
     "MultiTaskScorer",
     "get_metric",
     "make_multitask_scorer",

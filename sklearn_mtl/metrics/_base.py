@@ -4,8 +4,9 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+
 from ..utils import check_multitask_targets, check_sample_weight, check_task_weights
-from ..utils._targets import task_label
+from ..utils._targets import missing_in_object_array, task_label
 
 __all__ = ["MaskedPredictions", "check_multitask_predictions", "per_task_scores"]
 
@@ -51,19 +52,19 @@ class MaskedPredictions:
         pred = np.concatenate(self.y_pred).astype(np.float64)
         weights = None
         if self.sample_weight is not None:
-            weights = np.concatenate(
-                [self.weights_of(t) for t in range(self.n_tasks)]
-            )
+            weights = np.concatenate([self.weights_of(t) for t in range(self.n_tasks)])
         if true.size == 0:
             raise ValueError("Expected at least one observed label; got none.")
         return true, pred, weights
 
 
-def _split_predictions(Y_pred, n_samples, n_tasks):
+def _split_predictions(Y_pred, n_samples, n_tasks, score_arrays):
     """Per-task predictions from a list of ndarrays (one per task) or an array.
 
     A list of numpy arrays is read as one array per task (``predict_proba``
     output); anything else (including nested lists) as a 1-D or 2-D array.
+    With ``score_arrays``, a 2-D array for a single task is that task's score
+    array (``predict_proba`` of an estimator fitted on 1-D ``y``).
     """
     if isinstance(Y_pred, list) and all(isinstance(p, np.ndarray) for p in Y_pred):
         if len(Y_pred) != n_tasks:
@@ -74,6 +75,8 @@ def _split_predictions(Y_pred, n_samples, n_tasks):
         columns = [np.asarray(p) for p in Y_pred]
     else:
         Y_pred = np.asarray(Y_pred.to_numpy() if hasattr(Y_pred, "iloc") else Y_pred)
+        if score_arrays and n_tasks == 1 and Y_pred.ndim == 2:
+            return [Y_pred]
         if Y_pred.ndim == 1:
             Y_pred = Y_pred[:, None]
         if Y_pred.ndim != 2 or Y_pred.shape[1] != n_tasks:
@@ -92,7 +95,13 @@ def _split_predictions(Y_pred, n_samples, n_tasks):
 
 
 def check_multitask_predictions(
-    Y_true, Y_pred, *, sample_weight=None, target_type="continuous", missing_label=None
+    Y_true,
+    Y_pred,
+    *,
+    sample_weight=None,
+    target_type="continuous",
+    missing_label=None,
+    score_arrays=False,
 ):
     """Validate true labels and predictions and keep the observed entries.
 
@@ -108,6 +117,8 @@ def check_multitask_predictions(
         How to read ``Y_true``.
     missing_label : int, float, str or None, default=None
         Extra marker of a missing label in ``Y_true``.
+    score_arrays : bool, default=False
+        Whether a task's predictions may be a 2-D array of class scores.
 
     Returns
     -------
@@ -120,17 +131,19 @@ def check_multitask_predictions(
         allow_unlabelled_tasks=True,
     )
     n_samples = targets.values.shape[0]
-    columns = _split_predictions(Y_pred, n_samples, targets.n_tasks)
+    columns = _split_predictions(Y_pred, n_samples, targets.n_tasks, score_arrays)
     for t, column in enumerate(columns):
         observed = column[targets.mask[:, t]]
         numeric = column.dtype.kind in "fiub"
-        if (target_type == "continuous" and not numeric) or (
-            column.dtype.kind == "f" and not np.all(np.isfinite(observed))
+        if (
+            (target_type == "continuous" and not numeric)
+            or (column.dtype.kind == "f" and not np.all(np.isfinite(observed)))
+            or (column.dtype.kind == "O" and np.any(missing_in_object_array(observed)))
         ):
             raise ValueError(
-                "Expected finite numeric predictions where labels are "
-                f"observed; task {task_label(t, targets.task_names)} has "
-                "NaN, infinite or non-numeric predictions."
+                "Expected finite predictions of the label type where labels are "
+                f"observed; task {task_label(t, targets.task_names)} has NaN, "
+                "None, infinite or non-numeric predictions."
             )
     sample_weight = check_sample_weight(sample_weight, n_samples)
     y_true, y_pred, rows = [], [], []
@@ -182,7 +195,7 @@ def average_task_scores(scores, multioutput, task_weights, task_names, metric_na
             f"{metric_name}: task(s) {labels} could not be scored (no observed "
             "label, or a single class for a ranking metric) and are left out.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     if multioutput == "raw_values":
         return scores
@@ -213,6 +226,7 @@ def per_task_scores(
     target_type="continuous",
     missing_label=None,
     min_classes=1,
+    score_arrays=False,
 ):
     """Apply a single-task metric to each task's observed labels.
 
@@ -231,6 +245,8 @@ def per_task_scores(
     min_classes : int, default=1
         Tasks with fewer distinct observed labels are not scored (2 for ROC
         AUC).
+    score_arrays : bool, default=False
+        Whether a task's predictions may be a 2-D array of class scores.
 
     Returns
     -------
@@ -243,15 +259,20 @@ def per_task_scores(
         sample_weight=sample_weight,
         target_type=target_type,
         missing_label=missing_label,
+        score_arrays=score_arrays,
     )
     scores = np.full(predictions.n_tasks, np.nan)
     for t in range(predictions.n_tasks):
         y_true = predictions.y_true[t]
         if y_true.size == 0 or np.unique(y_true).size < min_classes:
             continue
-        scores[t] = metric(
-            y_true, predictions.y_pred[t], sample_weight=predictions.weights_of(t)
-        )
+        try:
+            scores[t] = metric(
+                y_true, predictions.y_pred[t], sample_weight=predictions.weights_of(t)
+            )
+        except ValueError as exc:
+            name = task_label(t, predictions.task_names)
+            raise ValueError(f"{metric_name}, task {name}: {exc}") from exc
     return average_task_scores(
         scores, multioutput, task_weights, predictions.task_names, metric_name
     )

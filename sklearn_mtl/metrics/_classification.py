@@ -65,6 +65,11 @@ def multitask_accuracy_score(
 
 
 def _roc_auc(y_true, y_score, *, sample_weight=None):
+    if y_score.ndim == 1 and np.unique(y_true).size > 2:
+        raise ValueError(
+            "Expected one column of scores per class (predict_proba output) for "
+            f"a task with {np.unique(y_true).size} classes; got one score per row."
+        )
     if y_score.ndim == 2 and y_score.shape[1] > 2:
         return roc_auc_score(
             y_true, y_score, sample_weight=sample_weight, multi_class="ovr"
@@ -129,4 +134,5 @@ def multitask_roc_auc_score(
         target_type="classification",
         missing_label=missing_label,
         min_classes=2,
+        score_arrays=True,
     )

@@ -117,10 +117,9 @@ def multitask_mean_squared_error(
 
 def _normalized_mse(y_true, y_pred, *, sample_weight=None):
     mse = mean_squared_error(y_true, y_pred, sample_weight=sample_weight)
-    variance = np.cov(y_true, aweights=sample_weight, ddof=0)
-    if variance == 0:
+    if np.all(y_true == y_true[0]):
         return np.inf if mse > 0 else 0.0
-    return mse / variance
+    return mse / np.cov(y_true, aweights=sample_weight, ddof=0)
 
 
 def normalized_mean_squared_error(
@@ -211,7 +210,6 @@ def pooled_explained_variance_score(Y_true, Y_pred, *, sample_weight=None):
         Y_true, Y_pred, sample_weight=sample_weight
     ).pooled()
     mse = np.average((true - pred) ** 2, weights=weights)
-    variance = np.cov(true, aweights=weights, ddof=0)
-    if variance == 0:
+    if np.all(true == true[0]):
         return 1.0 if mse == 0 else 0.0
-    return 1.0 - mse / variance
+    return float(1.0 - mse / np.cov(true, aweights=weights, ddof=0))

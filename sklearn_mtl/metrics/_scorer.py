@@ -15,7 +15,7 @@ from ._regression import (
     pooled_explained_variance_score,
 )
 
-__all__ = ["MultiTaskScorer", "get_metric", "make_multitask_scorer"]
+__all__ = ["MetricSpec", "MultiTaskScorer", "get_metric", "make_multitask_scorer"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,8 @@ def get_metric(metric, *, greater_is_better=None, response_method=None):
     metric : str or callable
         One of ``"r2"``, ``"mean_squared_error"``,
         ``"normalized_mean_squared_error"``, ``"pooled_explained_variance"``,
-        ``"accuracy"``, ``"roc_auc"`` (a ``"neg_"`` prefix is accepted for the
+        ``"accuracy"``, ``"roc_auc"`` (``"neg_mean_squared_error"`` and
+        ``"neg_normalized_mean_squared_error"`` are accepted as aliases of the
         errors), or a metric function ``f(Y_true, Y_pred, **kwargs)``.
     greater_is_better : bool or None, default=None
         Overrides the metric's default (True for an unknown callable).
@@ -77,8 +78,9 @@ def get_metric(metric, *, greater_is_better=None, response_method=None):
     """
     if isinstance(metric, str):
         name = metric
-        if name.startswith("neg_") and name[4:] in METRICS:
-            name = name[4:]
+        negated = name.removeprefix("neg_")
+        if negated in METRICS and not METRICS[negated].greater_is_better:
+            name = negated
         if name not in METRICS:
             close = difflib.get_close_matches(metric, list(METRICS), n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
@@ -90,8 +92,10 @@ def get_metric(metric, *, greater_is_better=None, response_method=None):
     elif callable(metric):
         known = [spec for spec in METRICS.values() if spec.function is metric]
         accepts_multioutput = "multioutput" in inspect.signature(metric).parameters
-        spec = known[0] if known else MetricSpec(
-            metric, True, "predict", per_task=accepts_multioutput
+        spec = (
+            known[0]
+            if known
+            else MetricSpec(metric, True, "predict", per_task=accepts_multioutput)
         )
     else:
         raise ValueError(
@@ -128,7 +132,9 @@ def get_response(estimator, X, response_method):
     -------
     response : ndarray or list of ndarray
     """
-    methods = (response_method,) if isinstance(response_method, str) else response_method
+    methods = (
+        (response_method,) if isinstance(response_method, str) else response_method
+    )
     for method in methods:
         if hasattr(estimator, method):
             return getattr(estimator, method)(X)
@@ -145,11 +151,15 @@ def _task_index(task, Y_true, estimator):
     if names is None:
         fitted_names = getattr(final_estimator(estimator), "task_names_", None)
         names = None if fitted_names is None else list(fitted_names)
-    if names is None or task not in names:
+    if names is None:
         raise ValueError(
-            f"Cannot find task {task!r}: expected a task index or one of the task "
-            f"names {names} (names come from a DataFrame Y)."
+            f"Cannot select task {task!r} by name: the tasks have no names (they "
+            "come from a DataFrame Y). Use a task index instead."
         )
+    if task not in names:
+        close = difflib.get_close_matches(str(task), [str(n) for n in names], n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"Unknown task {task!r}; expected one of {names}.{hint}")
     return names.index(task)
 
 

@@ -42,7 +42,9 @@ def _fit_and_score(estimator, X, Y, train, test, spec):
     Y_pred = get_response(estimator, _safe_indexing(X, test), spec.response_method)
     kwargs = {"multioutput": "raw_values"}
     if "missing_label" in inspect.signature(spec.function).parameters:
-        kwargs["missing_label"] = getattr(final_estimator(estimator), "missing_label", None)
+        kwargs["missing_label"] = getattr(
+            final_estimator(estimator), "missing_label", None
+        )
     scores = spec.function(_safe_indexing(Y, test), Y_pred, **kwargs)
     return np.atleast_1d(scores), fit_time
 

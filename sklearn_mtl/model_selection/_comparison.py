@@ -248,7 +248,7 @@ class ComparisonResult:
                 if name != self.reference:
                     text += f" [{difference[e, t]:+.3f}]"
                 cells.append(f"  {text:>{cell}}")
-            lines.append(f"{str(task):<{task_width}}" + "".join(cells))
+            lines.append(f"{task!s:<{task_width}}" + "".join(cells))
         lines.append("-" * len(header))
         lines.extend(self.summary_lines())
         return "\n".join(lines)

@@ -7,18 +7,9 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_consistent_length
 
 from ..utils import check_multitask_targets
-from ..utils._targets import task_label
+from ..utils._targets import holds_text, task_label
 
 __all__ = ["MultiTaskStratifiedKFold"]
-
-
-def _is_text(Y):
-    array = Y.to_numpy() if hasattr(Y, "to_numpy") else np.asarray(Y)
-    if array.dtype.kind in "US":
-        return True
-    if array.dtype.kind == "O":
-        return any(isinstance(value, str) for value in array.ravel())
-    return False
 
 
 def _has_classes(labels, n_splits, target_type):
@@ -42,7 +33,7 @@ def _stratification_labels(Y, n_splits, target_type, missing_label):
     """
     targets = check_multitask_targets(
         Y,
-        target_type="classification" if _is_text(Y) else "continuous",
+        target_type="classification" if holds_text(Y) else "continuous",
         missing_label=missing_label,
         allow_unlabelled_tasks=True,
     )

@@ -15,7 +15,7 @@ from scipy import sparse
 from sklearn.utils import _safe_indexing, check_consistent_length
 from sklearn.utils.validation import column_or_1d
 
-from ._targets import check_multitask_targets
+from ._targets import check_multitask_targets, holds_text
 
 __all__ = ["from_task_lists", "long_to_wide", "select_own_task", "wide_to_long"]
 
@@ -127,7 +127,10 @@ def wide_to_long(X, Y, *, missing_label=None):
     (array([5., 6., 7.]), array([0, 0, 1]))
     """
     targets = check_multitask_targets(
-        Y, missing_label=missing_label, allow_unlabelled_tasks=True
+        Y,
+        target_type="classification" if holds_text(Y) else "continuous",
+        missing_label=missing_label,
+        allow_unlabelled_tasks=True,
     )
     check_consistent_length(X, targets.values)
     rows, task = np.nonzero(targets.mask)

@@ -10,7 +10,13 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
 
-__all__ = ["MultiTaskTargets", "check_multitask_targets", "task_label"]
+__all__ = [
+    "MultiTaskTargets",
+    "check_multitask_targets",
+    "holds_text",
+    "missing_in_object_array",
+    "task_label",
+]
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,7 @@ def _is_dataframe(obj):
     return hasattr(obj, "columns") and hasattr(obj, "iloc")
 
 
-def _missing_in_object_array(values):
+def missing_in_object_array(values):
     """Elementwise test for None / NaN / pandas.NA / NaT in an object array."""
     try:
         import pandas
@@ -120,47 +126,54 @@ def _missing_in_object_array(values):
 
 
 def _columns_of(Y):
-    """Split a DataFrame or ndarray ``Y`` into 1-D columns, plus task names."""
+    """Split a DataFrame or ndarray ``Y`` into 1-D columns, plus task names.
+
+    A pandas column with a nullable dtype and missing values becomes an object
+    array holding ``pandas.NA``, so its labels keep their type (int, bool).
+    """
     if _is_dataframe(Y):
-        columns = []
-        for name in Y.columns:
-            column = Y[name]
-            if column.dtype.kind in "fiub" or str(column.dtype) in (
-                "Float64",
-                "Float32",
-                "Int64",
-                "Int32",
-                "Int16",
-                "Int8",
-                "UInt64",
-                "UInt32",
-                "UInt16",
-                "UInt8",
-                "boolean",
-            ):
-                if column.isna().any():
-                    columns.append(column.to_numpy(dtype="float64", na_value=np.nan))
-                else:
-                    columns.append(column.to_numpy())
-            else:
-                columns.append(column.to_numpy(dtype=object))
+        columns = [Y[name].to_numpy() for name in Y.columns]
         return columns, np.asarray([str(name) for name in Y.columns], dtype=object)
     if Y.ndim == 1:
         return [Y], None
     return [Y[:, t] for t in range(Y.shape[1])], None
 
 
+def holds_text(Y):
+    """Whether targets hold strings (so they can only be class labels).
+
+    Parameters
+    ----------
+    Y : array-like
+        Targets.
+
+    Returns
+    -------
+    text : bool
+    """
+    if _is_dataframe(Y):
+        return any(holds_text(Y[name].to_numpy()) for name in Y.columns)
+    array = np.asarray(Y.to_numpy() if hasattr(Y, "to_numpy") else Y)
+    if array.dtype.kind in "US":
+        return True
+    if array.dtype.kind == "O":
+        return any(isinstance(value, str) for value in array.ravel())
+    return False
+
+
 def _missing_mask(column, missing_label):
     if column.dtype.kind == "f":
         missing = np.isnan(column)
     elif column.dtype.kind == "O":
-        missing = _missing_in_object_array(column)
+        missing = missing_in_object_array(column)
     else:
         missing = np.zeros(column.shape, dtype=bool)
     if missing_label is not None and not (
         isinstance(missing_label, float) and np.isnan(missing_label)
     ):
-        missing |= np.asarray(column, dtype=object) == missing_label
+        candidates = np.flatnonzero(~missing)
+        marked = np.asarray(column[candidates], dtype=object) == missing_label
+        missing[candidates[np.asarray(marked, dtype=bool)]] = True
     return missing
 
 

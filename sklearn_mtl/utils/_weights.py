@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils.validation import column_or_1d
 
 __all__ = ["check_sample_weight", "check_task_weights"]
 
@@ -97,8 +96,7 @@ def _weights_from_mapping(task_weights, n_tasks, task_names):
             close = difflib.get_close_matches(str(key), names, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise ValueError(
-                f"Unknown task {key!r} in task_weights; expected one of "
-                f"{names}.{hint}"
+                f"Unknown task {key!r} in task_weights; expected one of {names}.{hint}"
             )
         try:
             weights[index] = float(value)
@@ -133,15 +131,17 @@ def check_sample_weight(sample_weight, n_samples):
     """
     if sample_weight is None:
         return None
-    sample_weight = column_or_1d(np.asarray(sample_weight, dtype=np.float64))
+    sample_weight = np.asarray(sample_weight, dtype=np.float64)
     if sample_weight.shape != (n_samples,):
         raise ValueError(
             f"Expected sample_weight of shape ({n_samples},), one per sample; got "
             f"shape {sample_weight.shape} instead."
         )
-    if not np.all(np.isfinite(sample_weight)) or np.any(sample_weight < 0):
+    if not np.all(np.isfinite(sample_weight)):
+        raise ValueError("Expected finite sample_weight; got NaN or infinite values.")
+    if np.any(sample_weight < 0):
         raise ValueError(
-            "Expected finite non-negative sample_weight; got values from "
-            f"{sample_weight.min()} to {sample_weight.max()} instead."
+            "Expected non-negative sample_weight; got values down to "
+            f"{sample_weight.min()} instead."
         )
     return sample_weight

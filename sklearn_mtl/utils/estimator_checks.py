@@ -164,9 +164,7 @@ def check_single_task_reduction(name, estimator, reference=None):
     fitted_1d = clone(estimator).fit(X, Y[:, 0])
     predictions_2d = fitted_2d.predict(X)
     predictions_1d = fitted_1d.predict(X)
-    if predictions_2d.shape != (X.shape[0], 1) or predictions_1d.shape != (
-        X.shape[0],
-    ):
+    if predictions_2d.shape != (X.shape[0], 1) or predictions_1d.shape != (X.shape[0],):
         raise AssertionError(
             f"{name}: expected predictions of shape ({X.shape[0]}, 1) for 2-D Y "
             f"and ({X.shape[0]},) for 1-D y; got {predictions_2d.shape} and "
@@ -206,8 +204,7 @@ def check_all_missing_task_raises(name, estimator):
         if "Task 1 has no observed label" in str(exc):
             return
         raise AssertionError(
-            f"{name}: the error for a task without labels does not name the "
-            f"task: {exc}"
+            f"{name}: the error for a task without labels does not name the task: {exc}"
         ) from exc
     raise AssertionError(f"{name}: fitting a task without labels did not raise.")
 
@@ -234,4 +231,3 @@ def check_multitask_estimator(estimator, reference=None):
     check_task_permutation_equivariance(name, estimator)
     check_all_missing_task_raises(name, estimator)
     check_single_task_reduction(name, estimator, reference)
-
