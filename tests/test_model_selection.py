@@ -286,3 +286,11 @@ def test_duplicate_names_are_refused(regression_problem):
     pairs = [("a", IndependentTaskRegressor()), ("a", PooledTaskRegressor())]
     with pytest.raises(ValueError, match=re.escape("Expected distinct estimator")):
         compare_estimators(pairs, X, Y)
+
+
+def test_parallel_comparison_matches_sequential(regression_problem):
+    X, Y = regression_problem
+    estimators = {"a": IndependentTaskRegressor(), "b": PooledTaskRegressor()}
+    sequential = compare_estimators(estimators, X, Y, cv=3)
+    parallel = compare_estimators(estimators, X, Y, cv=3, n_jobs=2)
+    np.testing.assert_allclose(parallel.scores, sequential.scores)
