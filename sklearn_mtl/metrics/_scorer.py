@@ -144,6 +144,28 @@ def get_response(estimator, X, response_method):
     )
 
 
+def estimator_metric_kwargs(spec, estimator):
+    """Keyword arguments a metric takes from the fitted estimator.
+
+    A metric with a ``missing_label`` parameter gets the estimator's (the last
+    step's, for a pipeline), so that the same marker masks fit and scoring.
+
+    Parameters
+    ----------
+    spec : MetricSpec
+        The metric.
+    estimator : estimator
+        The fitted estimator (or pipeline) being scored.
+
+    Returns
+    -------
+    kwargs : dict
+    """
+    if "missing_label" not in inspect.signature(spec.function).parameters:
+        return {}
+    return {"missing_label": getattr(final_estimator(estimator), "missing_label", None)}
+
+
 def _task_index(task, Y_true, estimator):
     if isinstance(task, Integral):
         return int(task)
@@ -214,12 +236,7 @@ class MultiTaskScorer:
         score : float
         """
         Y_pred = get_response(estimator, X, self.spec.response_method)
-        kwargs = dict(self.kwargs)
-        if "missing_label" in inspect.signature(self.spec.function).parameters:
-            kwargs.setdefault(
-                "missing_label",
-                getattr(final_estimator(estimator), "missing_label", None),
-            )
+        kwargs = {**estimator_metric_kwargs(self.spec, estimator), **self.kwargs}
         if self.task is not None:
             index = _task_index(self.task, y_true, estimator)
             y_true = _select_task(y_true, index)

@@ -1,6 +1,5 @@
 """Cross-validate several estimators on the same folds and compare them per task."""
 
-import inspect
 import time
 from numbers import Integral
 
@@ -11,7 +10,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.parallel import Parallel, delayed
 
 from ..metrics import get_metric
-from ..metrics._scorer import final_estimator, get_response
+from ..metrics._scorer import estimator_metric_kwargs, final_estimator, get_response
 from ..utils import check_multitask_targets
 from ._comparison import ComparisonResult
 from ._split import MultiTaskStratifiedKFold
@@ -40,11 +39,7 @@ def _fit_and_score(estimator, X, Y, train, test, spec):
     estimator.fit(_safe_indexing(X, train), _safe_indexing(Y, train))
     fit_time = time.perf_counter() - start
     Y_pred = get_response(estimator, _safe_indexing(X, test), spec.response_method)
-    kwargs = {"multioutput": "raw_values"}
-    if "missing_label" in inspect.signature(spec.function).parameters:
-        kwargs["missing_label"] = getattr(
-            final_estimator(estimator), "missing_label", None
-        )
+    kwargs = {"multioutput": "raw_values", **estimator_metric_kwargs(spec, estimator)}
     scores = spec.function(_safe_indexing(Y, test), Y_pred, **kwargs)
     return np.atleast_1d(scores), fit_time
 
