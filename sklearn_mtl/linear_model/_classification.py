@@ -1,0 +1,346 @@
+"""Multi-task linear classification (logistic / multinomial loss) with any penalty."""
+
+import warnings
+
+import numpy as np
+from scipy.special import expit, softmax
+from sklearn.base import _fit_context
+
+from ..base import MultiTaskClassifierMixin
+from ..utils._targets import task_label
+from ._base import MultiTaskLinearModel, as_design, check_penalty, observed_weights
+from ._datafits import Logistic
+from ._penalties import L21
+
+__all__ = ["MultiTaskLinearClassifier", "MultiTaskLogisticRegression"]
+
+_OBJECTIVE = """
+    The datafit is the logistic loss on the observed labels only:
+    ``(1/n) * sum_t w_t * sum_{i in O_t} s_i log(1 + exp(-y_it (x_i W[:, t] + b_t)))``
+    for a binary task (labels mapped to -1 for ``classes_[t][0]`` and +1 for
+    ``classes_[t][1]``), and the multinomial loss in the same form for a
+    multiclass task, which has one column of ``W`` per class. ``W = coef_.T``,
+    ``b = intercept_`` (never penalized), ``O_t`` the rows where task ``t`` is
+    observed, ``n`` the number of rows of X, ``w_t`` the task weights rescaled
+    to mean 1 and ``s_i`` the sample weights rescaled to sum to ``n``.
+"""
+
+_PARAMETERS = """
+    fit_intercept : bool, default=True
+        Whether to fit per-output intercepts (never penalized).
+    task_weights : array-like of shape (n_tasks,), dict or None, default=None
+        Weight of each task in the datafit, rescaled to mean 1.
+    solver : {"auto", "bcd", "fista"}, default="auto"
+        ``"bcd"``: block coordinate descent with working sets and gap-safe
+        screening, for penalties that are a sum over features (L1, L2, L21,
+        L21ElasticNet, Dirty). ``"fista"``: accelerated proximal gradient, for
+        any penalty. ``"auto"`` picks ``"bcd"`` when it applies.
+    max_iter : int, default=1000
+        Maximum number of epochs (``"bcd"``) or iterations (``"fista"``).
+    tol : float, default=1e-4
+        The solver stops when the duality gap is at most ``tol`` times the loss
+        of the intercept-only model (for penalties without a computable gap,
+        when the proximal gradient mapping is at most ``tol`` times the
+        largest gradient entry at ``W = 0``).
+    warm_start : bool, default=False
+        Start from the previous solution when refitting.
+    missing_label : int, float, str or None, default=None
+        An extra marker of a missing label for targets that cannot hold NaN
+        (such as ``-1`` in an integer array); NaN and None always mark one.
+"""
+
+_ATTRIBUTES = """
+    coef_ : ndarray of shape (n_outputs, n_features)
+        ``W.T``: one row per binary task and one per class of a multiclass
+        task, in task order (``output_task_`` maps rows to tasks).
+    intercept_ : ndarray of shape (n_outputs,)
+        Intercepts of the rows of ``coef_``.
+    output_task_ : ndarray of shape (n_outputs,)
+        Task of each row of ``coef_``.
+    classes_ : list of ndarray
+        Classes of each task (one array when fitted on 1-D ``y``).
+    n_iter_ : int
+        Epochs or iterations run.
+    dual_gap_ : float
+        Duality gap at the solution; NaN for the penalties without one.
+    solver_ : str
+        The solver that ran.
+    n_tasks_ : int
+        Number of tasks.
+    n_features_in_ : int
+        Number of features seen in fit.
+"""
+
+
+class _ClassifierBase(MultiTaskClassifierMixin, MultiTaskLinearModel):
+    """Fit and the prediction methods of the logistic-loss models."""
+
+    _parameter_constraints = {
+        **MultiTaskLinearModel._parameter_constraints,
+        "missing_label": [int, float, str, None],
+    }
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model on the observed labels of every task.
+
+        A task with a single observed class gets a constant model predicting
+        it, with a warning.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training samples.
+        y : array-like of shape (n_samples, n_tasks) or (n_samples,)
+            Labels of any type; NaN, None or ``missing_label`` where missing.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights, rescaled to sum to ``n_samples``.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X, targets, task_weights, sample_weight = self._validate_fit_data(
+            X, y, sample_weight
+        )
+        X = as_design(X)
+        weights = observed_weights(targets.mask, sample_weight)
+        n_classes = [classes.size for classes in targets.classes]
+        for t, size in enumerate(n_classes):
+            if size == 1:
+                warnings.warn(
+                    f"Task {task_label(t, targets.task_names)} has a single "
+                    f"observed class ({targets.classes[t].tolist()[0]!r}); it gets "
+                    "a constant model predicting it.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+                weights[:, t] = 0.0
+        codes = np.where(targets.mask, targets.values, 0).astype(np.intp)
+        datafit = Logistic(codes, n_classes, weights, task_weights)
+        result = self._fit_datafit(X, datafit, targets.n_tasks)
+        self._constant_tasks = [t for t, size in enumerate(n_classes) if size == 1]
+        self.output_task_ = datafit.output_task
+        self.coef_ = result.coefs.sum(axis=0).T.copy()
+        self.intercept_ = result.intercept.copy()
+        for t in self._constant_tasks:
+            self.intercept_[self.output_task_ == t] = 0.0
+        self._intercepts = self.intercept_
+        self.classes_ = targets.classes[0] if self._single_output else targets.classes
+        return self
+
+    def _task_classes(self):
+        return [self.classes_] if self._single_output else self.classes_
+
+    def decision_function(self, X):
+        """Linear scores ``X @ coef_.T + intercept_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples, n_outputs)
+            One column per row of ``coef_``. Fitted on 1-D ``y``: shape
+            (n_samples,) for a binary task and (n_samples, n_classes) for a
+            multiclass one, as scikit-learn's classifiers.
+        """
+        X = as_design(self._validate_X(X, reset=False))
+        scores = self._linear_predictions(X)
+        if self._single_output and scores.shape[1] == 1:
+            return scores[:, 0]
+        return scores
+
+    def _task_probabilities(self, X):
+        X = as_design(self._validate_X(X, reset=False))
+        scores = self._linear_predictions(X)
+        probabilities = []
+        for t, classes in enumerate(self._task_classes()):
+            columns = scores[:, self.output_task_ == t]
+            if classes.size == 1:
+                probabilities.append(np.ones((X.shape[0], 1)))
+            elif classes.size == 2:
+                positive = expit(columns[:, 0])
+                probabilities.append(np.column_stack([1.0 - positive, positive]))
+            else:
+                probabilities.append(softmax(columns, axis=1))
+        return probabilities
+
+    def predict_proba(self, X):
+        """Class probabilities of every task.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : list of ndarray of shape (n_samples, n_classes_t)
+            One array per task, columns in the order of ``classes_[t]``; one
+            array when fitted on 1-D ``y``.
+        """
+        probabilities = self._task_probabilities(X)
+        return probabilities[0] if self._single_output else probabilities
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : list of ndarray of shape (n_samples, n_classes_t)
+            One array per task; one array when fitted on 1-D ``y``.
+        """
+        with np.errstate(divide="ignore"):
+            logs = [np.log(p) for p in self._task_probabilities(X)]
+        return logs[0] if self._single_output else logs
+
+    def predict(self, X):
+        """Most probable class of every task for every row.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        Y : ndarray of shape (n_samples, n_tasks) or (n_samples,)
+            Predicted labels in their original type; 1-D when fitted on 1-D
+            ``y``.
+        """
+        columns = [
+            classes[np.argmax(probabilities, axis=1)]
+            for classes, probabilities in zip(
+                self._task_classes(), self._task_probabilities(X), strict=True
+            )
+        ]
+        return self._format_output(columns)
+
+
+class MultiTaskLinearClassifier(_ClassifierBase):
+    __doc__ = f"""Multi-task linear classification with a multi-task penalty.
+
+    Minimizes ``datafit + penalty(W)``.
+    {_OBJECTIVE}
+    The penalties that relate tasks column by column (:class:`MeanRegularized`,
+    :class:`GraphLaplacian`, :class:`Clustered`) need one column per task, so
+    binary tasks only.
+
+    Parameters
+    ----------
+    penalty : penalty object or None, default=None
+        The penalty on ``W``; None means ``L21(alpha=0.01)``.
+    {_PARAMETERS}
+    Attributes
+    ----------
+    {_ATTRIBUTES}
+    See Also
+    --------
+    MultiTaskLogisticRegression : The L21 preset.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_mtl.linear_model import MultiTaskLinearClassifier, TraceNorm
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((60, 4))
+    >>> Y = np.column_stack([X[:, 0] > 0, X[:, 0] + X[:, 1] > 0]).astype(float)
+    >>> Y[::5, 1] = np.nan
+    >>> clf = MultiTaskLinearClassifier(TraceNorm(alpha=0.01)).fit(X, Y)
+    >>> [p.shape for p in clf.predict_proba(X[:3])]
+    [(3, 2), (3, 2)]
+    """
+
+    _parameter_constraints = {
+        **_ClassifierBase._parameter_constraints,
+        "penalty": "no_validation",
+    }
+
+    def __init__(
+        self,
+        penalty=None,
+        *,
+        fit_intercept=True,
+        task_weights=None,
+        solver="auto",
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        missing_label=None,
+    ):
+        self.penalty = penalty
+        self.fit_intercept = fit_intercept
+        self.task_weights = task_weights
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.missing_label = missing_label
+
+    def _penalty(self):
+        return check_penalty(self.penalty, L21(alpha=0.01))
+
+
+class MultiTaskLogisticRegression(_ClassifierBase):
+    __doc__ = f"""Multi-task logistic regression with the L2,1 penalty.
+
+    Minimizes ``datafit + alpha * sum_j ||W[j, :]||_2``: every feature is used
+    by all tasks (and classes) or by none.
+    {_OBJECTIVE}
+    Parameters
+    ----------
+    alpha : float, default=0.01
+        Regularization strength, ``>= 0``.
+    {_PARAMETERS}
+    Attributes
+    ----------
+    {_ATTRIBUTES}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_mtl.linear_model import MultiTaskLogisticRegression
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((60, 4))
+    >>> Y = np.column_stack([X[:, 0] > 0, X[:, 0] - X[:, 2] > 0]).astype(float)
+    >>> clf = MultiTaskLogisticRegression(alpha=0.01).fit(X, Y)
+    >>> clf.score(X, Y) > 0.9
+    True
+    """
+
+    _parameter_constraints = {
+        **_ClassifierBase._parameter_constraints,
+        "alpha": [float, int],
+    }
+
+    def __init__(
+        self,
+        alpha=0.01,
+        *,
+        fit_intercept=True,
+        task_weights=None,
+        solver="auto",
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        missing_label=None,
+    ):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.task_weights = task_weights
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.missing_label = missing_label
+
+    def _penalty(self):
+        return L21(alpha=self.alpha)

@@ -1,0 +1,248 @@
+"""Datafits: the loss of a linear model on the observed labels only.
+
+A datafit is built for one fit: it holds the targets of each output (a
+column of ``W``), the weight of every entry (sample weight x task weight, 0
+where the label is missing) and ``n``, the number of rows. Its methods take the
+linear predictions ``Z = X W + b`` of shape ``(n_samples, n_outputs)`` and
+give the loss, its gradient with respect to ``Z``, the Fenchel dual value at a
+scaled gradient (for duality gaps) and the best intercepts for fixed ``W``.
+
+Regression has one output per task. Classification has one output (a logit)
+per binary task and one per class for a multiclass task.
+"""
+
+import numpy as np
+from scipy.special import expit, logsumexp, softmax, xlogy
+
+__all__ = ["Logistic", "Squared"]
+
+
+class _Datafit:
+    """Entry weights and the pieces every datafit shares.
+
+    Parameters
+    ----------
+    observed_weights : ndarray of shape (n_samples, n_outputs)
+        Sample weight of each entry, 0 where its label is missing.
+    output_weights : ndarray of shape (n_outputs,)
+        Task weight of each output.
+    """
+
+    def __init__(self, observed_weights, output_weights):
+        self.observed_weights = observed_weights
+        self.output_weights = output_weights
+        self.weights = observed_weights * output_weights
+        self.n_samples = observed_weights.shape[0]
+        self.uniform = bool(np.all(observed_weights == 1.0))
+
+    @property
+    def n_outputs(self):
+        return self.weights.shape[1]
+
+
+class Squared(_Datafit):
+    """``(1/(2n)) * sum_t w_t * sum_{i in O_t} s_i (y_it - z_it)^2``.
+
+    Parameters
+    ----------
+    Y : ndarray of shape (n_samples, n_outputs)
+        Targets, any finite value where missing.
+    observed_weights : ndarray of shape (n_samples, n_outputs)
+        Sample weight of each entry, 0 where its label is missing.
+    output_weights : ndarray of shape (n_outputs,)
+        Task weight of each output.
+    """
+
+    def __init__(self, Y, observed_weights, output_weights):
+        super().__init__(observed_weights, output_weights)
+        self.Y = Y
+        self.curvature = np.ones(Y.shape[1])
+
+    def value(self, Z):
+        return np.sum(self.weights * (self.Y - Z) ** 2) / (2.0 * self.n_samples)
+
+    def gradient(self, Z):
+        return self.weights * (Z - self.Y) / self.n_samples
+
+    def dual(self, Z, scale):
+        """``-f*(scale * gradient(Z))``: the datafit's part of the dual objective."""
+        residual = self.Y - Z
+        terms = self.weights * residual * (scale * self.Y - 0.5 * scale**2 * residual)
+        return np.sum(terms) / self.n_samples
+
+    def intercept(self, Z, intercept=None):
+        """Best intercepts for the linear part ``Z``: weighted mean residuals."""
+        return _weighted_column_means(self.Y - Z, self.observed_weights)
+
+    def null_intercept(self):
+        """Best intercepts with ``W = 0``: the weighted mean of each output."""
+        return _weighted_column_means(self.Y, self.observed_weights)
+
+    def gap_scale(self, null_intercept):
+        """``||Y - b0||^2_weights / n``: scikit-learn's reference for ``tol``."""
+        return 2.0 * self.value(np.broadcast_to(null_intercept, self.Y.shape))
+
+
+class Logistic(_Datafit):
+    """Logistic loss of binary tasks and multinomial loss of multiclass tasks.
+
+    ``(1/n) * sum_t w_t * sum_{i in O_t} s_i * log(1 + exp(-y_it z_it))`` for a
+    binary task with labels mapped to +-1, and
+    ``(1/n) * sum_t w_t * sum_{i in O_t} s_i * (logsumexp(z_i) - z_{i, y_it})``
+    over the task's class outputs for a multiclass task.
+
+    Parameters
+    ----------
+    codes : ndarray of int of shape (n_samples, n_tasks)
+        Class index of each label, any valid index (such as 0) where missing.
+    n_classes : sequence of int
+        Number of classes of each task; a task with 2 classes has one output.
+    observed_weights : ndarray of shape (n_samples, n_tasks)
+        Sample weight of each label, 0 where missing.
+    task_weights : ndarray of shape (n_tasks,)
+        Weight of each task.
+    """
+
+    def __init__(self, codes, n_classes, observed_weights, task_weights):
+        sizes = [1 if k <= 2 else k for k in n_classes]
+        self.output_task = np.repeat(np.arange(len(sizes)), sizes)
+        super().__init__(
+            observed_weights[:, self.output_task], task_weights[self.output_task]
+        )
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        binary = np.array([k <= 2 for k in n_classes])
+        self._binary_outputs = starts[binary]
+        self._binary_sign = np.where(codes[:, binary] == 1, 1.0, -1.0)
+        self._multiclass = [
+            (slice(start, start + size), codes[:, t].astype(np.intp))
+            for t, (start, size) in enumerate(zip(starts, sizes, strict=True))
+            if not binary[t]
+        ]
+        self.curvature = np.where(binary[self.output_task], 0.25, 0.5)
+
+    def _binary_margins(self, Z):
+        return self._binary_sign * Z[:, self._binary_outputs]
+
+    def _one_hot(self, codes, n_classes):
+        return np.eye(n_classes)[codes]
+
+    def value(self, Z):
+        weights = self.weights
+        total = np.sum(
+            weights[:, self._binary_outputs]
+            * np.logaddexp(0.0, -self._binary_margins(Z))
+        )
+        for outputs, codes in self._multiclass:
+            block = Z[:, outputs]
+            losses = logsumexp(block, axis=1) - block[np.arange(len(codes)), codes]
+            total += np.sum(weights[:, outputs.start] * losses)
+        return total / self.n_samples
+
+    def gradient(self, Z):
+        gradient = np.empty_like(Z)
+        binary = self._binary_outputs
+        gradient[:, binary] = (
+            -self._binary_sign
+            * expit(-self._binary_margins(Z))
+            * self.weights[:, binary]
+        )
+        for outputs, codes in self._multiclass:
+            residual = softmax(Z[:, outputs], axis=1)
+            residual[np.arange(len(codes)), codes] -= 1.0
+            gradient[:, outputs] = residual * self.weights[:, outputs]
+        return gradient / self.n_samples
+
+    def dual(self, Z, scale):
+        """``-f*(scale * gradient(Z))``: the datafit's part of the dual objective."""
+        binary = self._binary_outputs
+        shrunk = scale * expit(-self._binary_margins(Z))
+        entropy = -(xlogy(shrunk, shrunk) + xlogy(1.0 - shrunk, 1.0 - shrunk))
+        total = np.sum(self.weights[:, binary] * entropy)
+        for outputs, codes in self._multiclass:
+            n_classes = outputs.stop - outputs.start
+            mixed = scale * softmax(Z[:, outputs], axis=1) + (
+                1.0 - scale
+            ) * self._one_hot(codes, n_classes)
+            entropy = -np.sum(xlogy(mixed, mixed), axis=1)
+            total += np.sum(self.weights[:, outputs.start] * entropy)
+        return total / self.n_samples
+
+    def null_intercept(self):
+        """Best intercepts with ``W = 0``: log-odds and log class frequencies."""
+        intercept = np.zeros(self.n_outputs)
+        positive = _weighted_column_means(
+            (self._binary_sign > 0).astype(float),
+            self.observed_weights[:, self._binary_outputs],
+        )
+        with np.errstate(divide="ignore"):
+            intercept[self._binary_outputs] = np.log(positive) - np.log1p(-positive)
+        for outputs, codes in self._multiclass:
+            n_classes = outputs.stop - outputs.start
+            frequencies = _weighted_column_means(
+                self._one_hot(codes, n_classes),
+                self.observed_weights[:, outputs],
+            )
+            with np.errstate(divide="ignore"):
+                logs = np.log(frequencies)
+            intercept[outputs] = logs - logs[np.isfinite(logs)].mean()
+        return intercept
+
+    def intercept(self, Z, intercept, max_steps=50):
+        """Best intercepts for the linear part ``Z``, by Newton's method.
+
+        Parameters
+        ----------
+        Z : ndarray of shape (n_samples, n_outputs)
+            Linear predictions without intercept, ``X W``.
+        intercept : ndarray of shape (n_outputs,)
+            Starting point.
+        max_steps : int, default=50
+            Maximum number of Newton steps; fewer when the gradient vanishes.
+
+        Returns
+        -------
+        intercept : ndarray of shape (n_outputs,)
+        """
+        intercept = intercept.copy()
+        for _ in range(max_steps):
+            gradient = self.gradient(Z + intercept)
+            step = self._newton_step(Z + intercept, gradient)
+            intercept -= step
+            if np.max(np.abs(gradient.sum(axis=0)), initial=0.0) <= 1e-12:
+                break
+        return intercept
+
+    def _newton_step(self, Z, gradient):
+        step = np.zeros(self.n_outputs)
+        binary = self._binary_outputs
+        probability = expit(Z[:, binary])
+        hessian = (
+            np.sum(self.weights[:, binary] * probability * (1 - probability), axis=0)
+            / self.n_samples
+        )
+        total = gradient[:, binary].sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step[binary] = np.where(hessian > 0, total / hessian, 0.0)
+        for outputs, _ in self._multiclass:
+            probabilities = softmax(Z[:, outputs], axis=1)
+            weights = self.weights[:, outputs.start] / self.n_samples
+            hessian = (
+                np.diag(weights @ probabilities)
+                - (probabilities.T * weights) @ probabilities
+            )
+            step[outputs] = np.linalg.lstsq(
+                hessian, gradient[:, outputs].sum(axis=0), rcond=None
+            )[0]
+        return step
+
+    def gap_scale(self, null_intercept):
+        """Loss of the intercept-only model: the reference for ``tol``."""
+        return self.value(np.broadcast_to(null_intercept, self.weights.shape))
+
+
+def _weighted_column_means(values, weights):
+    """Weighted mean of each column; 0 for a column without weight."""
+    totals = weights.sum(axis=0)
+    sums = np.sum(values * weights, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(totals > 0, sums / np.where(totals > 0, totals, 1.0), 0.0)

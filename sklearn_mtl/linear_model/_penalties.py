@@ -1,0 +1,771 @@
+"""Multi-task penalties on the coefficient matrix ``W`` (n_features, n_outputs).
+
+A penalty is a small parameter object (``get_params`` / ``set_params``) that
+knows its value, its proximal operator, its smooth part and the quantities a
+duality gap needs. Solvers use these methods on a stack of coefficient parts,
+``coefs`` of shape ``(n_parts, n_features, n_outputs)`` whose sum is ``W``:
+one part for every penalty except :class:`Dirty`, which has two.
+
+The dual quantities follow Fenchel duality for ``f(XW) + g(W)``: with
+``Theta`` the gradient of the datafit, ``C = -X^T Theta`` must lie in the
+domain of the conjugate ``g*``; :meth:`dual_norm` says by how much ``C`` must be
+shrunk to get there and :meth:`conjugate` gives ``g*(C)``.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from ._bcd_kernels import ROW_PROX_CODES
+
+__all__ = [
+    "L1",
+    "L2",
+    "L21",
+    "Clustered",
+    "Dirty",
+    "GraphLaplacian",
+    "L21ElasticNet",
+    "MeanRegularized",
+    "TraceNorm",
+]
+
+
+def _check_number(owner, name, value, *, low=0.0, high=None, strict=False):
+    """Raise a clear error unless ``value`` is a real number in range."""
+    if isinstance(value, bool) or not isinstance(value, Real) or np.isnan(value):
+        raise TypeError(
+            f"Expected {name} of {owner} to be a real number; got {value!r} instead."
+        )
+    below = value <= low if strict else value < low
+    if below or (high is not None and value > high):
+        relation = ">" if strict else ">="
+        bound = f"{relation} {low}" + ("" if high is None else f" and <= {high}")
+        raise ValueError(f"Expected {name} of {owner} {bound}; got {value!r} instead.")
+
+
+def _soft_threshold(values, threshold):
+    return np.sign(values) * np.maximum(np.abs(values) - threshold, 0.0)
+
+
+def _group_soft_threshold(rows, threshold):
+    """Shrink each row of ``rows`` (..., n_outputs) towards 0 by ``threshold``."""
+    norms = np.linalg.norm(rows, axis=-1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(norms > threshold, 1.0 - threshold / norms, 0.0)
+    return rows * scale
+
+
+def _l21_distance(rows, grads, alpha):
+    """Distance of ``-grads`` to the subdifferential of ``alpha * ||.||_2`` per row."""
+    norms = np.linalg.norm(rows, axis=-1, keepdims=True)
+    nonzero = norms[:, 0] > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        active = np.linalg.norm(grads + alpha * rows / norms, axis=-1)
+    inactive = np.maximum(np.linalg.norm(grads, axis=-1) - alpha, 0.0)
+    return np.where(nonzero, active, inactive)
+
+
+def _l1_distance(rows, grads, alpha):
+    """Distance of ``-grads`` to the subdifferential of ``alpha * ||.||_1`` per row."""
+    active = np.abs(grads + alpha * np.sign(rows))
+    inactive = np.maximum(np.abs(grads) - alpha, 0.0)
+    return np.linalg.norm(np.where(rows != 0, active, inactive), axis=-1)
+
+
+class _Penalty(BaseEstimator):
+    """Base class: a penalty with a prox and, optionally, a smooth part.
+
+    Subclasses set ``row_separable`` when the penalty is a sum over the rows
+    of ``W`` (features), which block coordinate descent requires, and
+    ``relates_tasks`` when it couples the columns of ``W`` task by task, which
+    requires one column per task.
+    """
+
+    n_parts = 1
+    part_names = None
+    part_is_entrywise = (False,)
+    row_separable = False
+    relates_tasks = False
+
+    def _validate(self, n_tasks):
+        """Check the parameters against the number of tasks; raise if invalid."""
+        _check_number(type(self).__name__, "alpha", self.alpha)
+
+    def value(self, coefs):
+        """Penalty value at ``coefs`` of shape (n_parts, n_features, n_outputs)."""
+        return self.nonsmooth_value(coefs) + self.smooth_value(coefs[0])
+
+    def nonsmooth_value(self, coefs):
+        """Value of the part handled by :meth:`prox`."""
+        return 0.0
+
+    def prox(self, coefs, step):
+        """Proximal operator of ``step`` times the non-smooth part."""
+        return coefs
+
+    def smooth_value(self, W):
+        """Value of the smooth part (handled by gradient steps)."""
+        return 0.0
+
+    def smooth_gradient(self, W):
+        """Gradient of the smooth part, or None when there is none."""
+        return None
+
+    def smooth_lipschitz(self, n_tasks):
+        """Lipschitz constant of :meth:`smooth_gradient` for ``n_tasks`` columns."""
+        return 0.0
+
+    def dual_norm(self, C):
+        """Smallest ``s`` with ``C / max(s, 1)`` in the domain of the conjugate."""
+        return 0.0
+
+    def conjugate(self, C):
+        """Conjugate ``g*(C)`` for ``C`` in its domain, or None if not computable."""
+        return None
+
+    def screen(self, C, radius):
+        """Rows of ``W`` proved zero at the optimum by a gap-safe sphere test.
+
+        Parameters
+        ----------
+        C : ndarray of shape (n_features, n_outputs)
+            ``-X^T Theta`` for a dual feasible point ``Theta``.
+        radius : ndarray of shape (n_features,)
+            Bound on ``||X_j^T (Theta - Theta*)||_2`` for each feature.
+
+        Returns
+        -------
+        screened : ndarray of bool of shape (n_features,)
+        """
+        return np.zeros(C.shape[0], dtype=bool)
+
+    def alpha_max(self, C):
+        """Smallest ``alpha`` giving ``W = 0`` when ``C`` is minus the gradient at 0."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has no closed-form alpha_max; choose alpha "
+            "by hand or use a norm penalty (L1, L21, L21ElasticNet, TraceNorm)."
+        )
+
+
+class _RowSeparablePenalty(_Penalty):
+    """A penalty that is a sum over the rows of ``W``: block coordinate descent."""
+
+    row_separable = True
+
+    def prox(self, coefs, step):
+        return np.stack(
+            [self.prox_rows(coefs[part], step, part) for part in range(self.n_parts)]
+        )
+
+    def prox_rows(self, rows, step, part=0):
+        """Proximal operator of ``step`` times the penalty, row by row.
+
+        Parameters
+        ----------
+        rows : ndarray of shape (n_rows, n_outputs) or (n_outputs,)
+            Rows of one coefficient part.
+        step : float or ndarray of shape (n_rows, 1)
+            Step size(s).
+        part : int, default=0
+            Which coefficient part the rows belong to.
+
+        Returns
+        -------
+        rows : ndarray of the same shape
+        """
+        raise NotImplementedError
+
+    def row_prox_code(self):
+        """Code and parameters of the compiled row prox, or None for Python.
+
+        Returns
+        -------
+        code : tuple of (int, tuple of float) or None
+            See :data:`~sklearn_mtl.linear_model._bcd_kernels.ROW_PROX_CODES`.
+        """
+        return None
+
+    def subdiff_distance(self, coefs, grads):
+        """Distance of minus the gradient to the subdifferential, row by row.
+
+        Parameters
+        ----------
+        coefs : ndarray of shape (n_parts, n_rows, n_outputs)
+            Rows of the coefficient parts.
+        grads : ndarray of shape (n_rows, n_outputs)
+            Gradient of the datafit with respect to ``W`` on these rows.
+
+        Returns
+        -------
+        distances : ndarray of shape (n_rows,)
+            Zero exactly where the optimality condition of the row holds.
+        """
+        raise NotImplementedError
+
+
+class L1(_RowSeparablePenalty):
+    """Lasso penalty on every coefficient: ``alpha * sum_jt |W[j, t]|``.
+
+    Tasks do not share anything: this is the independent-lasso baseline.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Regularization strength, ``>= 0``.
+
+    Examples
+    --------
+    >>> from sklearn_mtl.linear_model import L1
+    >>> L1(alpha=0.1)
+    L1(alpha=0.1)
+    """
+
+    part_is_entrywise = (True,)
+
+    def __init__(self, alpha=1.0):
+        self.alpha = alpha
+
+    def row_prox_code(self):
+        return ROW_PROX_CODES["l1"], (self.alpha,)
+
+    def nonsmooth_value(self, coefs):
+        return self.alpha * np.abs(coefs[0]).sum()
+
+    def prox_rows(self, rows, step, part=0):
+        return _soft_threshold(rows, self.alpha * step)
+
+    def subdiff_distance(self, coefs, grads):
+        return _l1_distance(coefs[0], grads, self.alpha)
+
+    def dual_norm(self, C):
+        return _ratio(np.abs(C).max(initial=0.0), self.alpha)
+
+    def conjugate(self, C):
+        return 0.0
+
+    def screen(self, C, radius):
+        return np.abs(C).max(axis=1, initial=0.0) + radius < self.alpha
+
+    def alpha_max(self, C):
+        return np.abs(C).max(initial=0.0)
+
+
+class L2(_RowSeparablePenalty):
+    """Ridge penalty: ``alpha / 2 * ||W||_F^2``.
+
+    Tasks do not share anything: this is the independent-ridge baseline.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Regularization strength, ``>= 0``.
+
+    Examples
+    --------
+    >>> from sklearn_mtl.linear_model import L2
+    >>> L2(alpha=0.5)
+    L2(alpha=0.5)
+    """
+
+    part_is_entrywise = (True,)
+
+    def __init__(self, alpha=1.0):
+        self.alpha = alpha
+
+    def row_prox_code(self):
+        return ROW_PROX_CODES["l2"], (self.alpha,)
+
+    def nonsmooth_value(self, coefs):
+        return 0.5 * self.alpha * np.sum(coefs[0] ** 2)
+
+    def prox_rows(self, rows, step, part=0):
+        return rows / (1.0 + self.alpha * step)
+
+    def subdiff_distance(self, coefs, grads):
+        return np.linalg.norm(grads + self.alpha * coefs[0], axis=-1)
+
+    def dual_norm(self, C):
+        return np.inf if self.alpha == 0 and np.any(C) else 0.0
+
+    def conjugate(self, C):
+        if self.alpha == 0:
+            return 0.0
+        return np.sum(C**2) / (2.0 * self.alpha)
+
+
+class L21(_RowSeparablePenalty):
+    """Joint-sparsity (group lasso) penalty: ``alpha * sum_j ||W[j, :]||_2``.
+
+    A feature is used by all tasks or by none: the multi-task lasso penalty.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Regularization strength, ``>= 0``.
+
+    Examples
+    --------
+    >>> from sklearn_mtl.linear_model import L21
+    >>> L21(alpha=0.1).set_params(alpha=0.2)
+    L21(alpha=0.2)
+    """
+
+    def __init__(self, alpha=1.0):
+        self.alpha = alpha
+
+    def row_prox_code(self):
+        return ROW_PROX_CODES["l21"], (self.alpha,)
+
+    def nonsmooth_value(self, coefs):
+        return self.alpha * np.linalg.norm(coefs[0], axis=1).sum()
+
+    def prox_rows(self, rows, step, part=0):
+        return _group_soft_threshold(rows, self.alpha * step)
+
+    def subdiff_distance(self, coefs, grads):
+        return _l21_distance(coefs[0], grads, self.alpha)
+
+    def dual_norm(self, C):
+        return _ratio(np.linalg.norm(C, axis=1).max(initial=0.0), self.alpha)
+
+    def conjugate(self, C):
+        return 0.0
+
+    def screen(self, C, radius):
+        return np.linalg.norm(C, axis=1) + radius < self.alpha
+
+    def alpha_max(self, C):
+        return np.linalg.norm(C, axis=1).max(initial=0.0)
+
+
+class L21ElasticNet(_RowSeparablePenalty):
+    """Multi-task elastic net penalty.
+
+    ``alpha * l1_ratio * ||W||_21 + alpha * (1 - l1_ratio) / 2 * ||W||_F^2``,
+    where ``||W||_21 = sum_j ||W[j, :]||_2``: scikit-learn's
+    ``MultiTaskElasticNet`` penalty.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Regularization strength, ``>= 0``.
+    l1_ratio : float, default=0.5
+        Share of the L2,1 term, in ``[0, 1]``.
+
+    Examples
+    --------
+    >>> from sklearn_mtl.linear_model import L21ElasticNet
+    >>> L21ElasticNet(alpha=0.1, l1_ratio=0.9)
+    L21ElasticNet(alpha=0.1, l1_ratio=0.9)
+    """
+
+    def __init__(self, alpha=1.0, l1_ratio=0.5):
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+
+    def _validate(self, n_tasks):
+        super()._validate(n_tasks)
+        _check_number("L21ElasticNet", "l1_ratio", self.l1_ratio, high=1.0)
+
+    @property
+    def _strengths(self):
+        return self.alpha * self.l1_ratio, self.alpha * (1.0 - self.l1_ratio)
+
+    def row_prox_code(self):
+        return ROW_PROX_CODES["elastic_net"], self._strengths
+
+    def nonsmooth_value(self, coefs):
+        group, ridge = self._strengths
+        W = coefs[0]
+        return group * np.linalg.norm(W, axis=1).sum() + 0.5 * ridge * np.sum(W**2)
+
+    def prox_rows(self, rows, step, part=0):
+        group, ridge = self._strengths
+        return _group_soft_threshold(rows, group * step) / (1.0 + ridge * step)
+
+    def subdiff_distance(self, coefs, grads):
+        group, ridge = self._strengths
+        return _l21_distance(coefs[0], grads + ridge * coefs[0], group)
+
+    def dual_norm(self, C):
+        group, ridge = self._strengths
+        if ridge > 0:
+            return 0.0
+        return _ratio(np.linalg.norm(C, axis=1).max(initial=0.0), group)
+
+    def conjugate(self, C):
+        group, ridge = self._strengths
+        if ridge == 0:
+            return 0.0
+        excess = np.maximum(np.linalg.norm(C, axis=1) - group, 0.0)
+        return np.sum(excess**2) / (2.0 * ridge)
+
+    def screen(self, C, radius):
+        group, _ = self._strengths
+        return np.linalg.norm(C, axis=1) + radius < group
+
+    def alpha_max(self, C):
+        if self.l1_ratio == 0:
+            raise ValueError(
+                "alpha_max is infinite for L21ElasticNet with l1_ratio=0 (pure "
+                "ridge); use l1_ratio > 0."
+            )
+        return np.linalg.norm(C, axis=1).max(initial=0.0) / self.l1_ratio
+
+
+class Dirty(_RowSeparablePenalty):
+    """Dirty model: ``W = P + Q`` with ``alpha_group ||P||_21 + alpha_sparse ||Q||_1``.
+
+    ``P`` holds the features shared by all tasks (row sparsity), ``Q`` the
+    task-specific ones (entry sparsity); the penalty of ``W`` is the minimum of
+    this sum over all splits ``W = P + Q`` (Jalali et al., NIPS 2010). Fitted
+    estimators expose both parts as ``coef_group_`` and ``coef_sparse_``.
+
+    Parameters
+    ----------
+    alpha_group : float, default=1.0
+        Strength of the L2,1 penalty on the shared part ``P``, ``>= 0``.
+    alpha_sparse : float, default=0.5
+        Strength of the L1 penalty on the task-specific part ``Q``, ``>= 0``.
+
+    Examples
+    --------
+    >>> from sklearn_mtl.linear_model import Dirty
+    >>> Dirty(alpha_group=0.2, alpha_sparse=0.1)
+    Dirty(alpha_group=0.2, alpha_sparse=0.1)
+    """
+
+    n_parts = 2
+    part_names = ("group", "sparse")
+    part_is_entrywise = (False, True)
+
+    def __init__(self, alpha_group=1.0, alpha_sparse=0.5):
+        self.alpha_group = alpha_group
+        self.alpha_sparse = alpha_sparse
+
+    def _validate(self, n_tasks):
+        _check_number("Dirty", "alpha_group", self.alpha_group)
+        _check_number("Dirty", "alpha_sparse", self.alpha_sparse)
+
+    def row_prox_code(self):
+        return ROW_PROX_CODES["dirty"], (self.alpha_group, self.alpha_sparse)
+
+    def nonsmooth_value(self, coefs):
+        group = self.alpha_group * np.linalg.norm(coefs[0], axis=1).sum()
+        return group + self.alpha_sparse * np.abs(coefs[1]).sum()
+
+    def prox_rows(self, rows, step, part=0):
+        if part == 0:
+            return _group_soft_threshold(rows, self.alpha_group * step)
+        return _soft_threshold(rows, self.alpha_sparse * step)
+
+    def subdiff_distance(self, coefs, grads):
+        return np.maximum(
+            _l21_distance(coefs[0], grads, self.alpha_group),
+            _l1_distance(coefs[1], grads, self.alpha_sparse),
+        )
+
+    def dual_norm(self, C):
+        return max(
+            _ratio(np.linalg.norm(C, axis=1).max(initial=0.0), self.alpha_group),
+            _ratio(np.abs(C).max(initial=0.0), self.alpha_sparse),
+        )
+
+    def conjugate(self, C):
+        return 0.0
+
+    def screen(self, C, radius):
+        group = np.linalg.norm(C, axis=1) + radius < self.alpha_group
+        sparse = np.abs(C).max(axis=1, initial=0.0) + radius < self.alpha_sparse
+        return group & sparse
+
+
+class TraceNorm(_Penalty):
+    """Low-rank penalty: ``alpha * ||W||_*``, the sum of singular values of ``W``.
+
+    Task coefficient vectors are pushed into a shared low-dimensional subspace.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Regularization strength, ``>= 0``.
+
+    Examples
+    --------
+    >>> from sklearn_mtl.linear_model import TraceNorm
+    >>> TraceNorm(alpha=0.5)
+    TraceNorm(alpha=0.5)
+    """
+
+    def __init__(self, alpha=1.0):
+        self.alpha = alpha
+
+    def nonsmooth_value(self, coefs):
+        return self.alpha * np.linalg.svd(coefs[0], compute_uv=False).sum()
+
+    def prox(self, coefs, step):
+        U, singular_values, Vt = np.linalg.svd(coefs[0], full_matrices=False)
+        shrunk = np.maximum(singular_values - self.alpha * step, 0.0)
+        return ((U * shrunk) @ Vt)[np.newaxis]
+
+    def dual_norm(self, C):
+        return _ratio(_spectral_norm(C), self.alpha)
+
+    def conjugate(self, C):
+        return 0.0
+
+    def alpha_max(self, C):
+        return _spectral_norm(C)
+
+
+class _QuadraticTaskPenalty(_Penalty):
+    """``1/2 * tr(W Q W^T)`` for a task-by-task matrix ``Q``: a smooth penalty."""
+
+    relates_tasks = True
+
+    def _task_matrix(self, n_tasks):
+        raise NotImplementedError
+
+    def _validate(self, n_tasks):
+        super()._validate(n_tasks)
+        _check_number(type(self).__name__, "beta", self.beta)
+
+    def smooth_value(self, W):
+        return 0.5 * np.sum((W @ self._task_matrix(W.shape[1])) * W)
+
+    def smooth_gradient(self, W):
+        return W @ self._task_matrix(W.shape[1])
+
+    def smooth_lipschitz(self, n_tasks):
+        return float(np.linalg.eigvalsh(self._task_matrix(n_tasks))[-1])
+
+    def conjugate(self, C):
+        if self.beta == 0:
+            return None
+        Q = self._task_matrix(C.shape[1])
+        return 0.5 * np.sum(np.linalg.solve(Q, C.T).T * C)
+
+
+class MeanRegularized(_QuadraticTaskPenalty):
+    """Mean-regularized penalty (Evgeniou & Pontil, KDD 2004).
+
+    ``alpha/2 * sum_t ||W[:, t] - mean_s W[:, s]||^2 + beta/2 * ||W||_F^2``:
+    every task's coefficients are pulled towards their mean.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Strength of the pull towards the mean, ``>= 0``.
+    beta : float, default=0.0
+        Ridge strength, ``>= 0``.
+
+    Examples
+    --------
+    >>> from sklearn_mtl.linear_model import MeanRegularized
+    >>> MeanRegularized(alpha=2.0, beta=0.1)
+    MeanRegularized(alpha=2.0, beta=0.1)
+    """
+
+    def __init__(self, alpha=1.0, beta=0.0):
+        self.alpha = alpha
+        self.beta = beta
+
+    def _task_matrix(self, n_tasks):
+        centering = np.eye(n_tasks) - 1.0 / n_tasks
+        return self.alpha * centering + self.beta * np.eye(n_tasks)
+
+
+class GraphLaplacian(_QuadraticTaskPenalty):
+    """Graph-regularized penalty over a task graph.
+
+    ``alpha/2 * sum_{s<t} A[s, t] * ||W[:, s] - W[:, t]||^2 + beta/2 * ||W||_F^2``
+    ``= alpha/2 * tr(W L W^T) + beta/2 * ||W||_F^2`` with ``L`` the Laplacian of
+    the symmetric, non-negative adjacency matrix ``A``: related tasks get
+    similar coefficients.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Strength of the graph term, ``>= 0``.
+    adjacency : array-like of shape (n_tasks, n_tasks) or None, default=None
+        Symmetric non-negative task similarities (the diagonal is ignored).
+        None connects every pair of tasks with weight 1.
+    beta : float, default=0.0
+        Ridge strength, ``>= 0``.
+
+    Examples
+    --------
+    >>> from sklearn_mtl.linear_model import GraphLaplacian
+    >>> GraphLaplacian(alpha=0.5, adjacency=[[0, 1], [1, 0]])
+    GraphLaplacian(adjacency=[[0, 1], [1, 0]], alpha=0.5)
+    """
+
+    def __init__(self, alpha=1.0, adjacency=None, beta=0.0):
+        self.alpha = alpha
+        self.adjacency = adjacency
+        self.beta = beta
+
+    def _validate(self, n_tasks):
+        super()._validate(n_tasks)
+        self._adjacency(n_tasks)
+
+    def _adjacency(self, n_tasks):
+        if self.adjacency is None:
+            return np.ones((n_tasks, n_tasks)) - np.eye(n_tasks)
+        adjacency = np.asarray(self.adjacency, dtype=np.float64)
+        if adjacency.shape != (n_tasks, n_tasks):
+            raise ValueError(
+                f"Expected adjacency of GraphLaplacian of shape ({n_tasks}, "
+                f"{n_tasks}), one row and column per task; got shape "
+                f"{adjacency.shape} instead."
+            )
+        if not np.all(np.isfinite(adjacency)) or np.any(adjacency < 0):
+            raise ValueError(
+                "Expected a finite, non-negative adjacency for GraphLaplacian; got "
+                "negative or non-finite entries."
+            )
+        if not np.allclose(adjacency, adjacency.T):
+            raise ValueError(
+                "Expected a symmetric adjacency for GraphLaplacian; got "
+                "adjacency != adjacency.T."
+            )
+        return adjacency - np.diag(np.diag(adjacency))
+
+    def _task_matrix(self, n_tasks):
+        adjacency = self._adjacency(n_tasks)
+        laplacian = np.diag(adjacency.sum(axis=1)) - adjacency
+        return self.alpha * laplacian + self.beta * np.eye(n_tasks)
+
+
+class Clustered(_Penalty):
+    """Convex relaxation of clustered multi-task learning.
+
+    ``alpha * eta * (1 + eta) * min_M tr(W (eta I + M)^{-1} W^T)`` with
+    ``eta = beta / alpha``, the minimum over task-by-task matrices ``M`` with
+    ``0 <= M <= I`` (in the semidefinite order) and ``tr(M) = n_clusters``
+    (Zhou, Chen & Ye, NIPS 2011). It relaxes grouping the tasks into
+    ``n_clusters`` clusters whose coefficients are close (weight ``alpha``)
+    plus a ridge term (weight ``beta``). The inner minimum has a closed form
+    from the eigen-decomposition of ``W^T W``, so the penalty is smooth in
+    ``W``, with gradient ``2 alpha eta (1 + eta) W (eta I + M*)^{-1}``.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Strength of the clustering term, ``> 0``.
+    beta : float, default=1.0
+        Strength of the ridge term, ``> 0``.
+    n_clusters : int, default=2
+        Number of task clusters, between 1 and the number of tasks.
+
+    Examples
+    --------
+    >>> from sklearn_mtl.linear_model import Clustered
+    >>> Clustered(alpha=0.5, beta=0.1, n_clusters=3)
+    Clustered(alpha=0.5, beta=0.1, n_clusters=3)
+    """
+
+    relates_tasks = True
+
+    def __init__(self, alpha=1.0, beta=1.0, n_clusters=2):
+        self.alpha = alpha
+        self.beta = beta
+        self.n_clusters = n_clusters
+
+    def _validate(self, n_tasks):
+        _check_number("Clustered", "alpha", self.alpha, strict=True)
+        _check_number("Clustered", "beta", self.beta, strict=True)
+        if (
+            isinstance(self.n_clusters, bool)
+            or not isinstance(self.n_clusters, Integral)
+            or not 1 <= self.n_clusters <= n_tasks
+        ):
+            raise ValueError(
+                f"Expected n_clusters of Clustered to be an integer between 1 and "
+                f"the number of tasks ({n_tasks}); got {self.n_clusters!r} instead."
+            )
+
+    @property
+    def _eta(self):
+        return self.beta / self.alpha
+
+    def _relaxed_clusters(self, W):
+        """Eigenvectors of ``W^T W``, its eigenvalues and the optimal ``M``'s."""
+        eigenvalues, eigenvectors = np.linalg.eigh(W.T @ W)
+        eigenvalues = np.maximum(eigenvalues, 0.0)
+        weights = relaxed_cluster_weights(
+            np.sqrt(eigenvalues), self._eta, self.n_clusters
+        )
+        return eigenvectors, eigenvalues, weights
+
+    def smooth_value(self, W):
+        _, eigenvalues, weights = self._relaxed_clusters(W)
+        eta = self._eta
+        return self.alpha * eta * (1 + eta) * np.sum(eigenvalues / (eta + weights))
+
+    def smooth_gradient(self, W):
+        eigenvectors, _, weights = self._relaxed_clusters(W)
+        eta = self._eta
+        inverse = (eigenvectors / (eta + weights)) @ eigenvectors.T
+        return 2.0 * self.alpha * eta * (1 + eta) * (W @ inverse)
+
+    def smooth_lipschitz(self, n_tasks):
+        return 2.0 * self.alpha * (1.0 + self._eta)
+
+
+def relaxed_cluster_weights(singular_values, eta, n_clusters):
+    """Eigenvalues ``m`` of the optimal ``M`` in the clustered relaxation.
+
+    Minimizes ``sum_i s_i^2 / (eta + m_i)`` over ``0 <= m_i <= 1`` with
+    ``sum_i m_i = n_clusters``. The solution is
+    ``m_i = clip(tau * s_i - eta, 0, 1)`` for the ``tau`` that meets the sum,
+    found exactly on the piecewise-linear path of ``tau``.
+
+    Parameters
+    ----------
+    singular_values : ndarray of shape (n_tasks,)
+        Non-negative singular values ``s`` of ``W``.
+    eta : float
+        Positive ``beta / alpha``.
+    n_clusters : int
+        Number of clusters, the required sum.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_tasks,)
+    """
+    n_tasks = singular_values.size
+    if n_clusters >= n_tasks:
+        return np.ones(n_tasks)
+    positive = singular_values > 0
+    if positive.sum() <= n_clusters:
+        # The positive directions take weight 1; the rest of the budget goes
+        # to null directions, where it does not change the value.
+        weights = positive.astype(float)
+        weights[~positive] = (n_clusters - positive.sum()) / (~positive).sum()
+        return weights
+    sigma = singular_values[positive]
+    breakpoints = np.sort(np.concatenate([eta / sigma, (1.0 + eta) / sigma]))
+    totals = np.clip(np.outer(breakpoints, sigma) - eta, 0.0, 1.0).sum(axis=1)
+    upper = np.searchsorted(totals, n_clusters)
+    low_tau, high_tau = breakpoints[upper - 1], breakpoints[upper]
+    low_total, high_total = totals[upper - 1], totals[upper]
+    tau = low_tau + (n_clusters - low_total) * (high_tau - low_tau) / (
+        high_total - low_total
+    )
+    weights = np.zeros(n_tasks)
+    weights[positive] = np.clip(tau * sigma - eta, 0.0, 1.0)
+    return weights
+
+
+def _ratio(norm, alpha):
+    """``norm / alpha`` with ``0 / 0 = 0`` and ``x / 0 = inf``."""
+    if alpha == 0:
+        return np.inf if norm > 0 else 0.0
+    return norm / alpha
+
+
+def _spectral_norm(C):
+    return np.linalg.norm(C, ord=2) if C.size else 0.0

@@ -1,0 +1,365 @@
+"""Multi-task linear regression with any penalty; lasso and elastic net presets."""
+
+import numpy as np
+from sklearn.base import _fit_context
+
+from ..base import MultiTaskRegressorMixin
+from ._base import MultiTaskLinearModel, as_design, check_penalty, observed_weights
+from ._datafits import Squared
+from ._penalties import L21, L21ElasticNet
+
+__all__ = ["MultiTaskElasticNet", "MultiTaskLasso", "MultiTaskLinearRegressor"]
+
+_OBJECTIVE = """
+    The datafit is the squared loss on the observed labels only:
+    ``(1/(2n)) * sum_t w_t * sum_{i in O_t} s_i (y_it - x_i W[:, t] - b_t)^2``
+    with ``W = coef_.T`` of shape (n_features, n_tasks), ``b = intercept_``
+    (per task, never penalized), ``O_t`` the rows where task ``t`` is observed
+    (not NaN), ``n`` the number of rows of X, ``w_t`` the task weights rescaled
+    to mean 1 and ``s_i`` the sample weights rescaled to sum to ``n``.
+"""
+
+
+class _RegressorBase(MultiTaskRegressorMixin, MultiTaskLinearModel):
+    """Fit, predict and fitted attributes of the squared-loss models."""
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model on the observed labels of every task.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training samples.
+        y : array-like of shape (n_samples, n_tasks) or (n_samples,)
+            Targets, NaN where a label is missing.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights, rescaled to sum to ``n_samples``.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X, targets, task_weights, sample_weight = self._validate_fit_data(
+            X, y, sample_weight
+        )
+        X = as_design(X)
+        Y = np.where(targets.mask, targets.values, 0.0)
+        datafit = Squared(
+            Y, observed_weights(targets.mask, sample_weight), task_weights
+        )
+        result = self._fit_datafit(X, datafit, targets.n_tasks)
+        W = result.coefs.sum(axis=0)
+        if self._single_output:
+            self.coef_, self.intercept_ = W[:, 0].copy(), float(result.intercept[0])
+        else:
+            self.coef_, self.intercept_ = W.T.copy(), result.intercept.copy()
+        return self
+
+    def predict(self, X):
+        """Predict every task for every row.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        Y : ndarray of shape (n_samples, n_tasks) or (n_samples,)
+            Predictions; 1-D when fitted on 1-D ``y``.
+        """
+        X = as_design(self._validate_X(X, reset=False))
+        predictions = self._linear_predictions(X)
+        return predictions[:, 0] if self._single_output else predictions
+
+
+class MultiTaskLinearRegressor(_RegressorBase):
+    __doc__ = f"""Multi-task linear regression with a multi-task penalty.
+
+    Minimizes ``datafit + penalty(W)``.
+    {_OBJECTIVE}
+    The penalty is any of :class:`L1`, :class:`L2`, :class:`L21`,
+    :class:`L21ElasticNet`, :class:`Dirty`, :class:`TraceNorm`,
+    :class:`MeanRegularized`, :class:`GraphLaplacian` and :class:`Clustered`;
+    see each for its formula.
+
+    Parameters
+    ----------
+    penalty : penalty object or None, default=None
+        The penalty on ``W``; None means ``L21(alpha=1.0)``, the multi-task
+        lasso. Its parameters grid-search as ``penalty__alpha`` and whole
+        penalty objects as ``penalty``.
+    fit_intercept : bool, default=True
+        Whether to fit a per-task intercept (never penalized).
+    task_weights : array-like of shape (n_tasks,), dict or None, default=None
+        Weight of each task in the datafit, rescaled to mean 1.
+    solver : {{"auto", "bcd", "fista"}}, default="auto"
+        ``"bcd"``: block coordinate descent with working sets and gap-safe
+        screening, for penalties that are a sum over features (L1, L2, L21,
+        L21ElasticNet, Dirty). ``"fista"``: accelerated proximal gradient, for
+        any penalty. ``"auto"`` picks ``"bcd"`` when it applies and ``"fista"``
+        otherwise, and calls scikit-learn's coordinate descent for the
+        problems it solves exactly (fully observed targets, uniform weights,
+        dense X, L21 or L21ElasticNet).
+    max_iter : int, default=1000
+        Maximum number of epochs (``"bcd"``) or iterations (``"fista"``).
+    tol : float, default=1e-4
+        The solver stops when the duality gap is at most
+        ``tol * ||Y - Y_mean||^2 / n`` (weighted, over observed labels), as in
+        scikit-learn; for penalties without a computable gap (MeanRegularized
+        and GraphLaplacian with ``beta=0``, Clustered) when the proximal
+        gradient mapping is at most ``tol`` times the largest gradient entry
+        at ``W = 0``.
+    warm_start : bool, default=False
+        Start from the previous solution when refitting.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_tasks, n_features) or (n_features,)
+        ``W.T``; 1-D when fitted on 1-D ``y``.
+    intercept_ : ndarray of shape (n_tasks,) or float
+        Per-task intercepts.
+    coef_group_, coef_sparse_ : ndarray of shape (n_tasks, n_features)
+        With the :class:`Dirty` penalty only: the shared (row-sparse) and
+        task-specific (sparse) parts, whose sum is ``coef_``.
+    n_iter_ : int
+        Epochs or iterations run.
+    dual_gap_ : float
+        Duality gap at the solution; NaN for the penalties without one.
+    solver_ : str
+        The solver that ran: ``"bcd"``, ``"fista"`` or ``"sklearn"``.
+    n_tasks_ : int
+        Number of tasks.
+    task_names_ : ndarray of str
+        Task names, when ``y`` was a DataFrame.
+    n_features_in_ : int
+        Number of features seen in fit.
+    feature_names_in_ : ndarray of str
+        Feature names, when ``X`` was a DataFrame with string column names.
+
+    See Also
+    --------
+    MultiTaskLasso : The L21 preset.
+    MultiTaskLinearClassifier : The same penalties with the logistic loss.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_mtl.linear_model import MultiTaskLinearRegressor, TraceNorm
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((40, 5))
+    >>> Y = X @ rng.standard_normal((5, 3))
+    >>> Y[::4, 0] = np.nan
+    >>> model = MultiTaskLinearRegressor(TraceNorm(alpha=0.1)).fit(X, Y)
+    >>> model.coef_.shape
+    (3, 5)
+    >>> model.predict(X[:2]).shape
+    (2, 3)
+    """
+
+    def __init__(
+        self,
+        penalty=None,
+        *,
+        fit_intercept=True,
+        task_weights=None,
+        solver="auto",
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+    ):
+        self.penalty = penalty
+        self.fit_intercept = fit_intercept
+        self.task_weights = task_weights
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+
+    _parameter_constraints = {
+        **MultiTaskLinearModel._parameter_constraints,
+        "penalty": "no_validation",
+    }
+
+    def _penalty(self):
+        return check_penalty(self.penalty, L21())
+
+
+class MultiTaskLasso(_RegressorBase):
+    __doc__ = f"""Multi-task lasso: the L2,1 penalty ``alpha * sum_j ||W[j, :]||_2``.
+
+    Minimizes ``datafit + alpha * sum_j ||W[j, :]||_2``: every feature is used
+    by all tasks or by none.
+    {_OBJECTIVE}
+    On fully observed targets with uniform weights this is exactly
+    scikit-learn's :class:`~sklearn.linear_model.MultiTaskLasso` objective
+    ``(1/(2n)) ||Y - XW||_F^2 + alpha ||W||_21`` and gives its solution.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Regularization strength, ``>= 0``.
+    fit_intercept : bool, default=True
+        Whether to fit a per-task intercept (never penalized).
+    task_weights : array-like of shape (n_tasks,), dict or None, default=None
+        Weight of each task in the datafit, rescaled to mean 1.
+    solver : {{"auto", "bcd", "fista"}}, default="auto"
+        See :class:`MultiTaskLinearRegressor`.
+    max_iter : int, default=1000
+        Maximum number of epochs.
+    tol : float, default=1e-4
+        Stop when the duality gap is at most ``tol * ||Y - Y_mean||^2 / n``.
+    warm_start : bool, default=False
+        Start from the previous solution when refitting.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_tasks, n_features) or (n_features,)
+        ``W.T``; 1-D when fitted on 1-D ``y``.
+    intercept_ : ndarray of shape (n_tasks,) or float
+        Per-task intercepts.
+    n_iter_ : int
+        Epochs run.
+    dual_gap_ : float
+        Duality gap at the solution.
+    solver_ : str
+        The solver that ran.
+    n_tasks_ : int
+        Number of tasks.
+    n_features_in_ : int
+        Number of features seen in fit.
+
+    See Also
+    --------
+    MultiTaskLassoCV : Chooses ``alpha`` by cross-validation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_mtl.linear_model import MultiTaskLasso
+    >>> X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])
+    >>> Y = np.array([[0.0, np.nan], [1.0, 1.0], [2.0, 2.0]])
+    >>> MultiTaskLasso(alpha=0.1).fit(X, Y).coef_.round(3)
+    array([[0.866, 0.   ],
+           [0.754, 0.   ]])
+    """
+
+    _parameter_constraints = {
+        **MultiTaskLinearModel._parameter_constraints,
+        "alpha": [float, int],
+    }
+
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        fit_intercept=True,
+        task_weights=None,
+        solver="auto",
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+    ):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.task_weights = task_weights
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+
+    def _penalty(self):
+        return L21(alpha=self.alpha)
+
+
+class MultiTaskElasticNet(_RegressorBase):
+    __doc__ = f"""Multi-task elastic net: L2,1 plus squared Frobenius penalty.
+
+    Minimizes ``datafit + alpha * l1_ratio * ||W||_21
+    + alpha * (1 - l1_ratio) / 2 * ||W||_F^2``.
+    {_OBJECTIVE}
+    On fully observed targets with uniform weights this is exactly
+    scikit-learn's :class:`~sklearn.linear_model.MultiTaskElasticNet`.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Regularization strength, ``>= 0``.
+    l1_ratio : float, default=0.5
+        Share of the L2,1 term, in ``[0, 1]``.
+    fit_intercept : bool, default=True
+        Whether to fit a per-task intercept (never penalized).
+    task_weights : array-like of shape (n_tasks,), dict or None, default=None
+        Weight of each task in the datafit, rescaled to mean 1.
+    solver : {{"auto", "bcd", "fista"}}, default="auto"
+        See :class:`MultiTaskLinearRegressor`.
+    max_iter : int, default=1000
+        Maximum number of epochs.
+    tol : float, default=1e-4
+        Stop when the duality gap is at most ``tol * ||Y - Y_mean||^2 / n``.
+    warm_start : bool, default=False
+        Start from the previous solution when refitting.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_tasks, n_features) or (n_features,)
+        ``W.T``; 1-D when fitted on 1-D ``y``.
+    intercept_ : ndarray of shape (n_tasks,) or float
+        Per-task intercepts.
+    n_iter_ : int
+        Epochs run.
+    dual_gap_ : float
+        Duality gap at the solution.
+    solver_ : str
+        The solver that ran.
+    n_tasks_ : int
+        Number of tasks.
+    n_features_in_ : int
+        Number of features seen in fit.
+
+    See Also
+    --------
+    MultiTaskElasticNetCV : Chooses ``alpha`` and ``l1_ratio`` by
+        cross-validation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_mtl.linear_model import MultiTaskElasticNet
+    >>> X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])
+    >>> Y = np.array([[0.0, 0.0], [1.0, np.nan], [2.0, 2.0]])
+    >>> MultiTaskElasticNet(alpha=0.1).fit(X, Y).coef_.shape
+    (2, 2)
+    """
+
+    _parameter_constraints = {
+        **MultiTaskLinearModel._parameter_constraints,
+        "alpha": [float, int],
+        "l1_ratio": [float, int],
+    }
+
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        l1_ratio=0.5,
+        fit_intercept=True,
+        task_weights=None,
+        solver="auto",
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+    ):
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.task_weights = task_weights
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+
+    def _penalty(self):
+        return L21ElasticNet(alpha=self.alpha, l1_ratio=self.l1_ratio)
