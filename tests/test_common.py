@@ -10,6 +10,22 @@ from sklearn_mtl.baselines import (
     PooledTaskClassifier,
     PooledTaskRegressor,
 )
+from sklearn_mtl.linear_model import (
+    L21,
+    Clustered,
+    Dirty,
+    GraphLaplacian,
+    L21ElasticNet,
+    MeanRegularized,
+    MultiTaskElasticNet,
+    MultiTaskElasticNetCV,
+    MultiTaskLasso,
+    MultiTaskLassoCV,
+    MultiTaskLinearClassifier,
+    MultiTaskLinearRegressor,
+    MultiTaskLogisticRegression,
+    TraceNorm,
+)
 from sklearn_mtl.utils.estimator_checks import (
     check_all_missing_task_raises,
     check_missing_label_invariance,
@@ -25,6 +41,20 @@ ESTIMATORS = [
     PooledTaskRegressor(add_task_indicator=True),
     PooledTaskClassifier(),
     PooledTaskClassifier(add_task_indicator=True),
+    MultiTaskLinearRegressor(L21(alpha=0.01)),
+    MultiTaskLinearRegressor(Dirty(alpha_group=0.1, alpha_sparse=0.05), tol=1e-10),
+    MultiTaskLinearRegressor(TraceNorm(alpha=0.1)),
+    MultiTaskLinearRegressor(MeanRegularized(alpha=1.0, beta=0.1)),
+    MultiTaskLinearRegressor(GraphLaplacian(alpha=1.0, beta=0.1)),
+    MultiTaskLinearRegressor(Clustered(alpha=1.0, beta=1.0, n_clusters=1)),
+    MultiTaskLasso(alpha=0.01),
+    MultiTaskElasticNet(alpha=0.01),
+    MultiTaskLassoCV(alphas=5, cv=3),
+    MultiTaskElasticNetCV(alphas=5, cv=3),
+    MultiTaskLinearClassifier(),
+    MultiTaskLinearClassifier(L21ElasticNet(alpha=0.01)),
+    MultiTaskLinearClassifier(TraceNorm(alpha=0.01)),
+    MultiTaskLogisticRegression(),
 ]
 
 # (estimator, the single-task estimator it reduces to with one task)

@@ -6,6 +6,7 @@ and a solver (block coordinate descent or accelerated proximal gradient).
 """
 
 from ._classification import MultiTaskLinearClassifier, MultiTaskLogisticRegression
+from ._cv import MultiTaskElasticNetCV, MultiTaskLassoCV
 from ._penalties import (
     L1,
     L2,
@@ -29,7 +30,9 @@ __all__ = [
     "L21ElasticNet",
     "MeanRegularized",
     "MultiTaskElasticNet",
+    "MultiTaskElasticNetCV",
     "MultiTaskLasso",
+    "MultiTaskLassoCV",
     "MultiTaskLinearClassifier",
     "MultiTaskLinearRegressor",
     "MultiTaskLogisticRegression",

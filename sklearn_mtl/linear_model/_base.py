@@ -74,6 +74,14 @@ def solve(X, datafit, penalty, *, solver, coefs, intercept, **options):
     solver : str
         Name of the solver that ran: ``"bcd"``, ``"fista"`` or ``"sklearn"``.
     """
+    null_intercept = (
+        datafit.null_intercept() if options["fit_intercept"] else intercept * 0.0
+    )
+    if datafit.gap_scale(null_intercept) == 0:
+        # No weighted label varies around its mean: W = 0 is optimal.
+        name = "bcd" if solver == "auto" and penalty.row_separable else solver
+        zeros = np.zeros_like(coefs)
+        return SolverResult(zeros, null_intercept, 0, 0.0), name
     if solver == "auto":
         if _sklearn_solves(X, datafit, penalty):
             return _solve_with_sklearn(X, datafit, penalty, coefs, **options), "sklearn"

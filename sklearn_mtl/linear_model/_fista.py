@@ -130,6 +130,11 @@ class FISTA:
                 )
                 if new_value <= bound * (1 + 1e-12) + 1e-300:
                     break
+                if not np.isfinite(new_value):
+                    raise FloatingPointError(
+                        f"The objective became {new_value} at iteration {n_iter} "
+                        "of 'fista'; check X and y for huge values."
+                    )
                 lipschitz *= 2.0
             uphill = np.sum((momentum_coefs - new_coefs) * (new_coefs - coefs)) + (
                 momentum_intercept - new_intercept

@@ -1,0 +1,437 @@
+"""Cross-validated multi-task lasso and elastic net: warm-started alpha paths."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.model_selection import check_cv
+from sklearn.utils.parallel import Parallel, delayed
+
+from ..base import MultiTaskRegressorMixin
+from ..model_selection import MultiTaskStratifiedKFold
+from ..utils._targets import task_label
+from ._base import as_design, check_solver, observed_weights, solve
+from ._datafits import Squared
+from ._penalties import L21ElasticNet
+from ._regression import MultiTaskElasticNet, MultiTaskLasso
+
+__all__ = ["MultiTaskElasticNetCV", "MultiTaskLassoCV", "alpha_grid"]
+
+
+def alpha_grid(X, datafit, l1_ratio=1.0, *, eps=1e-3, n_alphas=100, fit_intercept=True):
+    """Decreasing alphas from ``alpha_max`` down to ``eps * alpha_max``, log-spaced.
+
+    ``alpha_max`` is the smallest ``alpha`` for which all coefficients are
+    zero: ``max_j ||X_j^T G||_2 / l1_ratio`` with ``G`` the datafit gradient at
+    ``W = 0`` (best intercepts), over observed labels with their weights.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Design matrix.
+    datafit : Squared
+        Datafit on the training rows.
+    l1_ratio : float, default=1.0
+        Share of the L2,1 term of the elastic net (1 for the lasso).
+    eps : float, default=1e-3
+        Ratio of the smallest to the largest alpha.
+    n_alphas : int, default=100
+        Number of alphas.
+    fit_intercept : bool, default=True
+        Whether the intercepts are fitted (they are at their best at ``W=0``).
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+    """
+    intercept = (
+        datafit.null_intercept() if fit_intercept else np.zeros(datafit.n_outputs)
+    )
+    Z = np.broadcast_to(intercept, (X.shape[0], datafit.n_outputs))
+    minus_gradient = -np.asarray(X.T @ datafit.gradient(Z))
+    alpha_max = L21ElasticNet(alpha=1.0, l1_ratio=l1_ratio).alpha_max(minus_gradient)
+    if alpha_max <= 0:
+        alpha_max = np.finfo(float).eps
+    return np.geomspace(alpha_max, alpha_max * eps, n_alphas)
+
+
+def _fold_path(X, Y, mask, sample_weight, task_weights, train, test, l1_ratio, alphas,
+               options, solver, task_names):  # fmt: skip
+    """Validation mean squared error along the alpha path of one fold."""
+    for t in np.flatnonzero(~mask[train].any(axis=0)):
+        raise ValueError(
+            f"Task {task_label(t, task_names)} has no observed label in the "
+            "training rows of a cross-validation split; use "
+            "cv=MultiTaskStratifiedKFold(...), which keeps every task labelled in "
+            "every training fold."
+        )
+    train_weight = None if sample_weight is None else sample_weight[train]
+    datafit = Squared(
+        Y[train], observed_weights(mask[train], train_weight), task_weights
+    )
+    test_weights = mask[test] * task_weights
+    if sample_weight is not None:
+        test_weights = test_weights * sample_weight[test][:, np.newaxis]
+    coefs = np.zeros((1, X.shape[1], Y.shape[1]))
+    intercept = (
+        datafit.null_intercept() if options["fit_intercept"] else np.zeros(Y.shape[1])
+    )
+    errors = np.empty(len(alphas))
+    for k, alpha in enumerate(alphas):
+        penalty = L21ElasticNet(alpha=alpha, l1_ratio=l1_ratio)
+        result, _ = solve(
+            X[train], datafit, penalty, solver=solver, coefs=coefs,
+            intercept=intercept, **options,
+        )  # fmt: skip
+        coefs, intercept = result.coefs, result.intercept
+        predictions = np.asarray(X[test] @ coefs[0]) + intercept
+        residuals = np.where(mask[test], Y[test] - predictions, 0.0)
+        errors[k] = np.sum(test_weights * residuals**2) / test_weights.sum()
+    return errors
+
+
+class _MultiTaskLinearModelCV(MultiTaskRegressorMixin, BaseEstimator):
+    """Alpha (and l1_ratio) by cross-validation, then a refit on all rows."""
+
+    _parameter_constraints = {
+        "eps": [Real],
+        "alphas": [Integral, "array-like"],
+        "fit_intercept": ["boolean"],
+        "task_weights": ["array-like", dict, None],
+        "cv": "no_validation",
+        "n_jobs": [Integral, None],
+        "solver": [str],
+        "max_iter": [Integral],
+        "tol": [Real],
+    }
+
+    def _l1_ratios(self):
+        raise NotImplementedError
+
+    def _final_estimator(self, alpha, l1_ratio):
+        raise NotImplementedError
+
+    def _splitter(self):
+        if self.cv is None:
+            return MultiTaskStratifiedKFold(n_splits=5)
+        if isinstance(self.cv, Integral) and not isinstance(self.cv, bool):
+            return MultiTaskStratifiedKFold(n_splits=self.cv)
+        return check_cv(self.cv)
+
+    def _alphas(self, X, datafit, l1_ratio):
+        if isinstance(self.alphas, Integral):
+            if self.alphas < 1:
+                raise ValueError(
+                    f"Expected alphas to be a positive integer or an array of "
+                    f"alphas; got {self.alphas!r} instead."
+                )
+            return alpha_grid(
+                X, datafit, l1_ratio, eps=self.eps, n_alphas=self.alphas,
+                fit_intercept=self.fit_intercept,
+            )  # fmt: skip
+        alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
+        if alphas.size == 0 or np.any(alphas < 0) or not np.all(np.isfinite(alphas)):
+            raise ValueError(
+                "Expected alphas to be a non-empty array of finite non-negative "
+                f"numbers; got {self.alphas!r} instead."
+            )
+        return np.sort(alphas)[::-1]
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Choose the penalty by cross-validation, then fit on all rows.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training samples.
+        y : array-like of shape (n_samples, n_tasks) or (n_samples,)
+            Targets, NaN where a label is missing.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        solver = check_solver(self.solver)
+        X_input, y_input = X, y
+        X, targets, task_weights, sample_weight = self._validate_fit_data(
+            X, y, sample_weight
+        )
+        X = as_design(X)
+        Y = np.where(targets.mask, targets.values, 0.0)
+        datafit = Squared(
+            Y, observed_weights(targets.mask, sample_weight), task_weights
+        )
+        l1_ratios = self._l1_ratios()
+        alphas = np.array([self._alphas(X, datafit, ratio) for ratio in l1_ratios])
+        splits = list(self._splitter().split(X, targets.values))
+        options = {
+            "max_iter": self.max_iter,
+            "tol": self.tol,
+            "fit_intercept": self.fit_intercept,
+        }
+        jobs = [
+            (i, train, test) for i in range(len(l1_ratios)) for train, test in splits
+        ]
+        errors = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fold_path)(
+                X, Y, targets.mask, sample_weight, task_weights, train, test,
+                l1_ratios[i], alphas[i], options, solver, targets.task_names,
+            )
+            for i, train, test in jobs
+        )  # fmt: skip
+        mse_path = np.array(errors).reshape(len(l1_ratios), len(splits), -1)
+        mse_path = mse_path.transpose(0, 2, 1)
+        best_ratio, best_alpha = np.unravel_index(
+            np.argmin(mse_path.mean(axis=2)), mse_path.shape[:2]
+        )
+        self.alpha_ = float(alphas[best_ratio, best_alpha])
+        l1_ratio = float(l1_ratios[best_ratio])
+        final = self._final_estimator(self.alpha_, l1_ratio).fit(
+            X_input, y_input, sample_weight=sample_weight
+        )
+        self.coef_, self.intercept_ = final.coef_, final.intercept_
+        self.n_iter_, self.dual_gap_ = final.n_iter_, final.dual_gap_
+        self._final = final
+        self._store_path(alphas, mse_path, l1_ratio)
+        return self
+
+    def _store_path(self, alphas, mse_path, l1_ratio):
+        raise NotImplementedError
+
+    def predict(self, X):
+        """Predict every task with the refitted model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        Y : ndarray of shape (n_samples, n_tasks) or (n_samples,)
+            Predictions; 1-D when fitted on 1-D ``y``.
+        """
+        self._validate_X(X, reset=False)
+        return self._final.predict(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+_CV_PARAMETERS = """
+    eps : float, default=1e-3
+        Ratio ``alpha_min / alpha_max`` of the automatic grid.
+    alphas : int or array-like, default=100
+        Number of alphas on the automatic grid, log-spaced from ``alpha_max``
+        (the smallest alpha that zeroes every coefficient) down, or the alphas
+        themselves.
+    fit_intercept : bool, default=True
+        Whether to fit a per-task intercept (never penalized).
+    task_weights : array-like of shape (n_tasks,), dict or None, default=None
+        Weight of each task in the datafit and in the validation error.
+    cv : int, cross-validation generator, iterable or None, default=None
+        None or an integer ``k``: ``k``-fold
+        :class:`~sklearn_mtl.model_selection.MultiTaskStratifiedKFold` (5 by
+        default), which keeps every task labelled in every training fold.
+        Otherwise any splitter scikit-learn accepts.
+    n_jobs : int or None, default=None
+        Number of folds (and l1 ratios) fitted in parallel.
+    solver : {"auto", "bcd", "fista"}, default="auto"
+        See :class:`MultiTaskLinearRegressor`.
+    max_iter : int, default=1000
+        Maximum number of epochs per alpha.
+    tol : float, default=1e-4
+        Duality-gap tolerance per alpha, as in :class:`MultiTaskLasso`.
+"""
+
+
+class MultiTaskLassoCV(_MultiTaskLinearModelCV):
+    __doc__ = f"""Multi-task lasso with ``alpha`` chosen by cross-validation.
+
+    For each fold, the lasso path over ``alphas_`` is fitted with warm starts
+    on the training rows; the alpha with the smallest mean validation error
+    (weighted mean squared error over the observed labels) is refitted on all
+    rows. The objective is :class:`MultiTaskLasso`'s.
+
+    Parameters
+    ----------
+    {_CV_PARAMETERS}
+    Attributes
+    ----------
+    alpha_ : float
+        The chosen alpha.
+    alphas_ : ndarray of shape (n_alphas,)
+        The alphas tried, decreasing.
+    mse_path_ : ndarray of shape (n_alphas, n_folds)
+        Validation error of each alpha on each fold.
+    coef_ : ndarray of shape (n_tasks, n_features) or (n_features,)
+        Coefficients of the refitted model.
+    intercept_ : ndarray of shape (n_tasks,) or float
+        Intercepts of the refitted model.
+    n_iter_ : int
+        Epochs of the final fit.
+    dual_gap_ : float
+        Duality gap of the final fit.
+    n_tasks_ : int
+        Number of tasks.
+    n_features_in_ : int
+        Number of features seen in fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_mtl.linear_model import MultiTaskLassoCV
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((60, 10))
+    >>> Y = X[:, :2] @ rng.standard_normal((2, 3)) + 0.1 * rng.standard_normal((60, 3))
+    >>> Y[::3, 1] = np.nan
+    >>> model = MultiTaskLassoCV(alphas=20, cv=3).fit(X, Y)
+    >>> model.mse_path_.shape
+    (20, 3)
+    >>> bool(np.all(model.coef_[:, 2:] == 0))
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        eps=1e-3,
+        alphas=100,
+        fit_intercept=True,
+        task_weights=None,
+        cv=None,
+        n_jobs=None,
+        solver="auto",
+        max_iter=1000,
+        tol=1e-4,
+    ):
+        self.eps = eps
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.task_weights = task_weights
+        self.cv = cv
+        self.n_jobs = n_jobs
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+
+    def _l1_ratios(self):
+        return np.array([1.0])
+
+    def _final_estimator(self, alpha, l1_ratio):
+        return MultiTaskLasso(
+            alpha=alpha, fit_intercept=self.fit_intercept,
+            task_weights=self.task_weights, solver=self.solver,
+            max_iter=self.max_iter, tol=self.tol,
+        )  # fmt: skip
+
+    def _store_path(self, alphas, mse_path, l1_ratio):
+        self.alphas_, self.mse_path_ = alphas[0], mse_path[0]
+
+
+class MultiTaskElasticNetCV(_MultiTaskLinearModelCV):
+    __doc__ = f"""Multi-task elastic net with alpha and l1_ratio by cross-validation.
+
+    For each l1 ratio and fold, the elastic-net path over its alphas is
+    fitted with warm starts on the training rows; the pair with the smallest
+    mean validation error (weighted mean squared error over the observed
+    labels) is refitted on all rows. The objective is
+    :class:`MultiTaskElasticNet`'s.
+
+    Parameters
+    ----------
+    l1_ratio : float or array-like of float, default=0.5
+        The l1 ratio(s) to try, in ``(0, 1]``.
+    {_CV_PARAMETERS}
+    Attributes
+    ----------
+    alpha_ : float
+        The chosen alpha.
+    l1_ratio_ : float
+        The chosen l1 ratio.
+    alphas_ : ndarray of shape (n_l1_ratio, n_alphas) or (n_alphas,)
+        The alphas tried for each l1 ratio (1-D for a single l1 ratio).
+    mse_path_ : ndarray of shape (n_l1_ratio, n_alphas, n_folds) or (n_alphas, n_folds)
+        Validation error of each pair on each fold.
+    coef_ : ndarray of shape (n_tasks, n_features) or (n_features,)
+        Coefficients of the refitted model.
+    intercept_ : ndarray of shape (n_tasks,) or float
+        Intercepts of the refitted model.
+    n_iter_ : int
+        Epochs of the final fit.
+    dual_gap_ : float
+        Duality gap of the final fit.
+    n_tasks_ : int
+        Number of tasks.
+    n_features_in_ : int
+        Number of features seen in fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_mtl.linear_model import MultiTaskElasticNetCV
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((60, 10))
+    >>> Y = X[:, :2] @ rng.standard_normal((2, 3))
+    >>> model = MultiTaskElasticNetCV(l1_ratio=[0.5, 1.0], alphas=10, cv=3).fit(X, Y)
+    >>> model.mse_path_.shape
+    (2, 10, 3)
+    """
+
+    _parameter_constraints = {
+        **_MultiTaskLinearModelCV._parameter_constraints,
+        "l1_ratio": [Real, "array-like"],
+    }
+
+    def __init__(
+        self,
+        *,
+        l1_ratio=0.5,
+        eps=1e-3,
+        alphas=100,
+        fit_intercept=True,
+        task_weights=None,
+        cv=None,
+        n_jobs=None,
+        solver="auto",
+        max_iter=1000,
+        tol=1e-4,
+    ):
+        self.l1_ratio = l1_ratio
+        self.eps = eps
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.task_weights = task_weights
+        self.cv = cv
+        self.n_jobs = n_jobs
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+
+    def _l1_ratios(self):
+        ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
+        if ratios.ndim != 1 or np.any(ratios <= 0) or np.any(ratios > 1):
+            raise ValueError(
+                "Expected l1_ratio to be a float or a list of floats in (0, 1]; "
+                f"got {self.l1_ratio!r} instead."
+            )
+        return ratios
+
+    def _final_estimator(self, alpha, l1_ratio):
+        return MultiTaskElasticNet(
+            alpha=alpha, l1_ratio=l1_ratio, fit_intercept=self.fit_intercept,
+            task_weights=self.task_weights, solver=self.solver,
+            max_iter=self.max_iter, tol=self.tol,
+        )  # fmt: skip
+
+    def _store_path(self, alphas, mse_path, l1_ratio):
+        if np.ndim(self.l1_ratio) == 0:
+            alphas, mse_path = alphas[0], mse_path[0]
+        self.alphas_, self.mse_path_ = alphas, mse_path
+        self.l1_ratio_ = l1_ratio
