@@ -34,6 +34,16 @@ from sklearn_mtl.utils.estimator_checks import (
     expected_failed_checks,
 )
 
+LINEAR_MODELS = (
+    MultiTaskLinearRegressor,
+    MultiTaskLasso,
+    MultiTaskElasticNet,
+    MultiTaskLassoCV,
+    MultiTaskElasticNetCV,
+    MultiTaskLinearClassifier,
+    MultiTaskLogisticRegression,
+)
+
 ESTIMATORS = [
     IndependentTaskRegressor(),
     IndependentTaskClassifier(),
@@ -42,19 +52,26 @@ ESTIMATORS = [
     PooledTaskClassifier(),
     PooledTaskClassifier(add_task_indicator=True),
     MultiTaskLinearRegressor(L21(alpha=0.01)),
+    # scikit-learn compares weighted and repeated fits to 1e-7: tight tolerances.
     MultiTaskLinearRegressor(Dirty(alpha_group=0.1, alpha_sparse=0.05), tol=1e-10),
-    MultiTaskLinearRegressor(TraceNorm(alpha=0.1)),
-    MultiTaskLinearRegressor(MeanRegularized(alpha=1.0, beta=0.1)),
-    MultiTaskLinearRegressor(GraphLaplacian(alpha=1.0, beta=0.1)),
-    MultiTaskLinearRegressor(Clustered(alpha=1.0, beta=1.0, n_clusters=1)),
+    MultiTaskLinearRegressor(TraceNorm(alpha=0.1), tol=1e-10, max_iter=10_000),
+    MultiTaskLinearRegressor(
+        MeanRegularized(alpha=1.0, beta=0.1), tol=1e-12, max_iter=10_000
+    ),
+    MultiTaskLinearRegressor(
+        GraphLaplacian(alpha=1.0, beta=0.1), tol=1e-10, max_iter=10_000
+    ),
+    MultiTaskLinearRegressor(
+        Clustered(alpha=0.1, beta=0.1, n_clusters=1), tol=1e-10, max_iter=10_000
+    ),
     MultiTaskLasso(alpha=0.01),
     MultiTaskElasticNet(alpha=0.01),
     MultiTaskLassoCV(alphas=5, cv=3),
     MultiTaskElasticNetCV(alphas=5, cv=3),
-    MultiTaskLinearClassifier(),
-    MultiTaskLinearClassifier(L21ElasticNet(alpha=0.01)),
-    MultiTaskLinearClassifier(TraceNorm(alpha=0.01)),
-    MultiTaskLogisticRegression(),
+    MultiTaskLinearClassifier(tol=1e-10, max_iter=10_000),
+    MultiTaskLinearClassifier(L21ElasticNet(alpha=0.01), tol=1e-10, max_iter=10_000),
+    MultiTaskLinearClassifier(TraceNorm(alpha=0.01), tol=1e-10, max_iter=10_000),
+    MultiTaskLogisticRegression(tol=1e-10, max_iter=10_000),
 ]
 
 # (estimator, the single-task estimator it reduces to with one task)
@@ -81,6 +98,12 @@ def test_sklearn_compatible_estimator(estimator, check):
 )
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=repr)
 def test_multitask_checks(estimator, check):
+    if check is check_missing_label_invariance and isinstance(estimator, LINEAR_MODELS):
+        pytest.skip(
+            "The linear models' objective divides by n, the number of rows of X "
+            "(as scikit-learn's), so unlabelled rows rescale the penalty; "
+            "tests/test_linear_model.py checks that exact rescaling instead."
+        )
     check(type(estimator).__name__, estimator)
 
 

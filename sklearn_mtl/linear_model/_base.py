@@ -160,7 +160,9 @@ def check_solver(solver):
 
 def as_design(X):
     """Numeric float64 design: dense array or CSC matrix, finite values."""
-    return check_array(X, accept_sparse="csc", dtype=np.float64, ensure_all_finite=True)
+    return check_array(
+        X, accept_sparse="csc", dtype=np.float64, ensure_all_finite=True, input_name="X"
+    )
 
 
 def observed_weights(mask, sample_weight):
@@ -212,6 +214,14 @@ class MultiTaskLinearModel(BaseEstimator):
         """Solve the problem and set the fitted attributes."""
         solver = self._check_options()
         penalty = self._penalty()
+        if penalty.relates_tasks and datafit.n_outputs != n_tasks:
+            raise ValueError(
+                f"The {type(penalty).__name__} penalty relates the coefficient "
+                "columns of the tasks and needs one column per task, so binary "
+                f"tasks; got {n_tasks} tasks with {datafit.n_outputs} columns (a "
+                "multiclass task has one per class). Use L1, L2, L21, "
+                "L21ElasticNet, Dirty or TraceNorm."
+            )
         penalty._validate(datafit.n_outputs)
         coefs, intercept = self._starting_point(penalty, X.shape[1], datafit.n_outputs)
         if self.fit_intercept and not np.any(intercept):

@@ -84,8 +84,8 @@ class _ClassifierBase(MultiTaskClassifierMixin, MultiTaskLinearModel):
     def fit(self, X, y, sample_weight=None):
         """Fit the model on the observed labels of every task.
 
-        A task with a single observed class gets a constant model predicting
-        it, with a warning.
+        A task whose weighted labels all belong to one class gets a constant
+        model predicting it, with a warning.
 
         Parameters
         ----------
@@ -106,26 +106,35 @@ class _ClassifierBase(MultiTaskClassifierMixin, MultiTaskLinearModel):
         )
         X = as_design(X)
         weights = observed_weights(targets.mask, sample_weight)
-        n_classes = [classes.size for classes in targets.classes]
-        for t, size in enumerate(n_classes):
-            if size == 1:
-                warnings.warn(
-                    f"Task {task_label(t, targets.task_names)} has a single "
-                    f"observed class ({targets.classes[t].tolist()[0]!r}); it gets "
-                    "a constant model predicting it.",
-                    UserWarning,
-                    stacklevel=3,
-                )
-                weights[:, t] = 0.0
         codes = np.where(targets.mask, targets.values, 0).astype(np.intp)
+        n_classes = [classes.size for classes in targets.classes]
+        self._constant_classes = {}
+        for t, classes in enumerate(targets.classes):
+            weighted = np.unique(codes[weights[:, t] > 0, t])
+            if weighted.size > 1:
+                continue
+            warnings.warn(
+                f"Task {task_label(t, targets.task_names)} has a single observed "
+                f"class with positive weight ({classes[weighted[0]]!r}); it gets a "
+                "constant model predicting it.",
+                UserWarning,
+                stacklevel=3,
+            )
+            self._constant_classes[t] = int(weighted[0])
+            weights[:, t] = 0.0
         datafit = Logistic(codes, n_classes, weights, task_weights)
         result = self._fit_datafit(X, datafit, targets.n_tasks)
-        self._constant_tasks = [t for t, size in enumerate(n_classes) if size == 1]
         self.output_task_ = datafit.output_task
         self.coef_ = result.coefs.sum(axis=0).T.copy()
         self.intercept_ = result.intercept.copy()
-        for t in self._constant_tasks:
-            self.intercept_[self.output_task_ == t] = 0.0
+        for t, size in enumerate(n_classes):
+            outputs = self.output_task_ == t
+            if t in self._constant_classes:
+                self.intercept_[outputs] = 0.0
+            elif size > 2:
+                # The multinomial loss is blind to a shift of all intercepts of
+                # a task: report the solution whose intercepts sum to zero.
+                self.intercept_[outputs] -= self.intercept_[outputs].mean()
         self._intercepts = self.intercept_
         self.classes_ = targets.classes[0] if self._single_output else targets.classes
         return self
@@ -160,8 +169,10 @@ class _ClassifierBase(MultiTaskClassifierMixin, MultiTaskLinearModel):
         probabilities = []
         for t, classes in enumerate(self._task_classes()):
             columns = scores[:, self.output_task_ == t]
-            if classes.size == 1:
-                probabilities.append(np.ones((X.shape[0], 1)))
+            if t in self._constant_classes:
+                constant = np.zeros((X.shape[0], classes.size))
+                constant[:, self._constant_classes[t]] = 1.0
+                probabilities.append(constant)
             elif classes.size == 2:
                 positive = expit(columns[:, 0])
                 probabilities.append(np.column_stack([1.0 - positive, positive]))
@@ -217,10 +228,11 @@ class _ClassifierBase(MultiTaskClassifierMixin, MultiTaskLinearModel):
             Predicted labels in their original type; 1-D when fitted on 1-D
             ``y``.
         """
+        probabilities = self._task_probabilities(X)
         columns = [
-            classes[np.argmax(probabilities, axis=1)]
-            for classes, probabilities in zip(
-                self._task_classes(), self._task_probabilities(X), strict=True
+            classes[np.argmax(task_probabilities, axis=1)]
+            for classes, task_probabilities in zip(
+                self._task_classes(), probabilities, strict=True
             )
         ]
         return self._format_output(columns)

@@ -161,6 +161,11 @@ class _MultiTaskLinearModelCV(MultiTaskRegressorMixin, BaseEstimator):
             X, y, sample_weight
         )
         X = as_design(X)
+        if X.shape[0] < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 samples to cross-validate; "
+                f"got n_samples = {X.shape[0]}."
+            )
         Y = np.where(targets.mask, targets.values, 0.0)
         datafit = Squared(
             Y, observed_weights(targets.mask, sample_weight), task_weights

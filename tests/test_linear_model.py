@@ -1,0 +1,255 @@
+"""Behaviour of the multi-task linear models beyond the reference comparisons."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, KFold
+
+from sklearn_mtl.linear_model import (
+    L21,
+    Dirty,
+    GraphLaplacian,
+    L21ElasticNet,
+    MeanRegularized,
+    MultiTaskElasticNetCV,
+    MultiTaskLasso,
+    MultiTaskLassoCV,
+    MultiTaskLinearClassifier,
+    MultiTaskLinearRegressor,
+    MultiTaskLogisticRegression,
+    TraceNorm,
+)
+from sklearn_mtl.metrics import make_multitask_scorer
+from sklearn_mtl.model_selection import MultiTaskStratifiedKFold
+
+
+def _regression_data(n_samples=60, n_features=8, n_tasks=3, missing=0.25, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_samples, n_features))
+    W = np.zeros((n_features, n_tasks))
+    W[:3] = rng.standard_normal((3, n_tasks)) + 1.0
+    Y = X @ W + 0.3 * rng.standard_normal((n_samples, n_tasks))
+    Y[rng.random(Y.shape) < missing] = np.nan
+    return X, Y
+
+
+def _classification_data(n_samples=80, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_samples, 5))
+    scores = X[:, :2] @ np.array([[2.0, 1.5, 1.0], [1.0, -1.0, 2.0]])
+    Y = (scores + 0.5 * rng.standard_normal(scores.shape) > 0).astype(float)
+    Y[rng.random(Y.shape) < 0.2] = np.nan
+    return X, Y
+
+
+@pytest.mark.parametrize(
+    ("make_estimator", "scale_parameters"),
+    [
+        (lambda s: MultiTaskLasso(alpha=0.1 * s, tol=1e-12), None),
+        (lambda s: MultiTaskLinearRegressor(TraceNorm(0.2 * s), tol=1e-12), None),
+        (
+            lambda s: MultiTaskLinearRegressor(
+                Dirty(alpha_group=0.1 * s, alpha_sparse=0.05 * s), tol=1e-12
+            ),
+            None,
+        ),
+    ],
+)
+def test_unlabelled_rows_rescale_the_penalty(make_estimator, scale_parameters):
+    # The objective divides the datafit by n, the number of rows of X: adding
+    # m unlabelled rows is the same as multiplying the penalty by n / (n + m).
+    X, Y = _regression_data()
+    rng = np.random.default_rng(1)
+    X_extra = np.vstack([X, rng.standard_normal((20, X.shape[1]))])
+    Y_extra = np.vstack([Y, np.full((20, Y.shape[1]), np.nan)])
+    n, m = X.shape[0], 20
+    reference = make_estimator(1.0).fit(X, Y)
+    extended = make_estimator(n / (n + m)).fit(X_extra, Y_extra)
+    assert_allclose(extended.coef_, reference.coef_, rtol=1e-5, atol=1e-7)
+    assert_allclose(extended.intercept_, reference.intercept_, rtol=1e-5, atol=1e-7)
+
+
+def test_missing_entries_are_ignored_whatever_their_value():
+    X, Y = _regression_data()
+    missing = np.isnan(Y)
+    model = MultiTaskLinearRegressor(TraceNorm(0.1), tol=1e-10).fit(X, Y)
+    # Any finite value in place of NaN changes the fit: NaN is the marker.
+    filled = np.where(missing, 100.0, Y)
+    other = MultiTaskLinearRegressor(TraceNorm(0.1), tol=1e-10).fit(X, filled)
+    assert not np.allclose(model.coef_, other.coef_)
+    # A task with missing labels is fitted on its observed rows, with the
+    # datafit divided by all n rows: alpha * n / n_observed on those rows alone.
+    single = MultiTaskLasso(alpha=0.05, tol=1e-12).fit(X, Y[:, 0])
+    rows = ~missing[:, 0]
+    alone = MultiTaskLasso(alpha=0.05 * X.shape[0] / rows.sum(), tol=1e-12).fit(
+        X[rows], Y[rows, 0]
+    )
+    assert_allclose(single.coef_, alone.coef_, rtol=1e-5, atol=1e-8)
+
+
+def test_task_weights_scale_the_datafit_of_each_task():
+    X, Y = _regression_data()
+    Y = Y[:, :2]
+    # Without coupling (L21 with l1_ratio 0 is a ridge), a task weight w
+    # scales that task's datafit, as alpha / w on the task alone would.
+    ridge = L21ElasticNet(alpha=0.1, l1_ratio=0.0)
+    weighted = MultiTaskLinearRegressor(ridge, task_weights=[3.0, 1.0], tol=1e-12)
+    alone = MultiTaskLinearRegressor(
+        L21ElasticNet(alpha=0.1 / 1.5, l1_ratio=0.0), tol=1e-12
+    )
+    assert_allclose(weighted.fit(X, Y).coef_[0], alone.fit(X, Y[:, 0]).coef_, rtol=1e-6)
+    model = MultiTaskLasso(alpha=0.1, task_weights=[3.0, 1.0], tol=1e-12).fit(X, Y)
+    uniform = MultiTaskLasso(alpha=0.1, tol=1e-12).fit(X, Y)
+    assert not np.allclose(model.coef_, uniform.coef_)
+    # Weights are rescaled to mean 1: [3, 1] and [6, 2] are the same model.
+    doubled = MultiTaskLasso(alpha=0.1, task_weights=[6.0, 2.0], tol=1e-12).fit(X, Y)
+    assert_allclose(doubled.coef_, model.coef_, rtol=1e-7, atol=1e-10)
+
+
+def test_graph_laplacian_on_the_complete_graph_is_mean_regularization():
+    # sum_{s<t} ||w_s - w_t||^2 = T * sum_t ||w_t - mean||^2.
+    X, Y = _regression_data()
+    n_tasks = Y.shape[1]
+    graph = MultiTaskLinearRegressor(
+        GraphLaplacian(alpha=0.5, beta=0.1), tol=1e-12, max_iter=20_000
+    ).fit(X, Y)
+    mean = MultiTaskLinearRegressor(
+        MeanRegularized(alpha=0.5 * n_tasks, beta=0.1), tol=1e-12, max_iter=20_000
+    ).fit(X, Y)
+    assert_allclose(graph.coef_, mean.coef_, rtol=1e-6, atol=1e-8)
+
+
+def test_dirty_model_exposes_both_parts():
+    X, Y = _regression_data()
+    model = MultiTaskLinearRegressor(Dirty(0.2, 0.1), tol=1e-10).fit(X, Y)
+    assert_allclose(model.coef_group_ + model.coef_sparse_, model.coef_)
+    row_norms = np.linalg.norm(model.coef_group_, axis=0)
+    assert np.any(row_norms == 0) or np.all(row_norms > 0)
+
+
+def test_warm_start_continues_from_the_previous_solution():
+    X, Y = _regression_data()
+    model = MultiTaskLinearRegressor(TraceNorm(0.1), tol=1e-10, warm_start=True)
+    model.fit(X, Y)
+    first = model.n_iter_
+    model.fit(X, Y)
+    assert model.n_iter_ < first
+    cold = clone(model).set_params(warm_start=False).fit(X, Y)
+    assert_allclose(model.coef_, cold.coef_, rtol=1e-5, atol=1e-7)
+
+
+def test_convergence_warning_names_the_solver_and_the_gap():
+    X, Y = _regression_data()
+    with pytest.warns(ConvergenceWarning, match=r"Solver 'fista' did not converge"):
+        MultiTaskLinearRegressor(TraceNorm(0.01), max_iter=2, tol=1e-12).fit(X, Y)
+    with pytest.warns(ConvergenceWarning, match=r"Solver 'bcd' .* duality gap"):
+        MultiTaskLasso(alpha=0.001, max_iter=1, tol=1e-12, solver="bcd").fit(X, Y)
+
+
+def test_solver_that_cannot_handle_the_penalty_says_so():
+    X, Y = _regression_data()
+    with pytest.raises(ValueError, match="Solver 'bcd' cannot handle the TraceNorm"):
+        MultiTaskLinearRegressor(TraceNorm(0.1), solver="bcd").fit(X, Y)
+    with pytest.raises(ValueError, match=r"Did you mean 'fista'\?"):
+        MultiTaskLinearRegressor(solver="fist").fit(X, Y)
+    with pytest.raises(TypeError, match=r"Did you mean L21\(\)\?"):
+        MultiTaskLinearRegressor(penalty="l21").fit(X, Y)
+
+
+def test_nan_in_X_is_rejected():
+    X, Y = _regression_data()
+    X[0, 0] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        MultiTaskLasso().fit(X, Y)
+
+
+def test_classifier_outputs_and_multiclass_tasks():
+    X, Y = _classification_data()
+    rng = np.random.default_rng(3)
+    labels = np.array(["a", "b", "c"], dtype=object)[rng.integers(0, 3, len(X))]
+    labels[X[:, 0] > 1] = "c"
+    Y_mixed = np.empty((len(X), 2), dtype=object)
+    Y_mixed[:, 0] = np.where(np.isnan(Y[:, 0]), None, np.where(Y[:, 0] > 0, "y", "n"))
+    Y_mixed[:, 1] = labels
+    clf = MultiTaskLogisticRegression(alpha=0.01).fit(X, Y_mixed)
+    assert clf.coef_.shape == (4, X.shape[1])
+    assert_allclose(clf.output_task_, [0, 1, 1, 1])
+    probabilities = clf.predict_proba(X)
+    assert [p.shape for p in probabilities] == [(80, 2), (80, 3)]
+    for p in probabilities:
+        assert_allclose(p.sum(axis=1), 1.0)
+    predictions = clf.predict(X)
+    assert set(predictions[:, 0]) <= {"n", "y"}
+    assert set(predictions[:, 1]) <= {"a", "b", "c"}
+    # The multinomial intercepts are reported summing to zero.
+    assert abs(clf.intercept_[1:].sum()) < 1e-10
+    assert clf.decision_function(X).shape == (80, 4)
+
+
+def test_classifier_task_with_one_class_is_constant():
+    X, Y = _classification_data()
+    Y[:, 2] = np.where(np.isnan(Y[:, 2]), np.nan, 1.0)
+    with pytest.warns(UserWarning, match="Task 2 has a single observed class"):
+        clf = MultiTaskLinearClassifier().fit(X, Y)
+    assert np.all(clf.predict(X)[:, 2] == 1.0)
+    assert_allclose(clf.predict_proba(X)[2], 1.0)
+
+
+def test_relating_penalty_with_multiclass_task_is_rejected():
+    X, _ = _classification_data()
+    Y = np.column_stack([X[:, 0] > 0, np.digitize(X[:, 1], [-0.5, 0.5])])
+    with pytest.raises(ValueError, match="one column per task"):
+        MultiTaskLinearClassifier(MeanRegularized(1.0)).fit(X, Y)
+
+
+def test_lasso_cv_path_and_choice():
+    X, Y = _regression_data(n_samples=90)
+    model = MultiTaskLassoCV(alphas=15, cv=3).fit(X, Y)
+    assert model.alphas_.shape == (15,)
+    assert np.all(np.diff(model.alphas_) < 0)
+    assert model.mse_path_.shape == (15, 3)
+    assert model.alpha_ == model.alphas_[np.argmin(model.mse_path_.mean(axis=1))]
+    # The largest alpha of the grid zeroes every coefficient.
+    top = MultiTaskLasso(alpha=model.alphas_[0] * (1 + 1e-9)).fit(X, Y)
+    assert np.all(top.coef_ == 0)
+    refit = MultiTaskLasso(alpha=model.alpha_).fit(X, Y)
+    assert_allclose(model.coef_, refit.coef_)
+    # The three informative features are kept.
+    assert {0, 1, 2} <= set(np.flatnonzero(np.any(model.coef_ != 0, axis=0)))
+
+
+def test_elastic_net_cv_over_l1_ratios():
+    X, Y = _regression_data(n_samples=90)
+    model = MultiTaskElasticNetCV(l1_ratio=[0.2, 1.0], alphas=8, cv=3).fit(X, Y)
+    assert model.mse_path_.shape == (2, 8, 3)
+    assert model.alphas_.shape == (2, 8)
+    assert model.l1_ratio_ in (0.2, 1.0)
+
+
+def test_cv_with_a_fold_missing_a_task_names_it():
+    X, Y = _regression_data(n_samples=30, missing=0.0)
+    Y[10:, 1] = np.nan
+    with pytest.raises(ValueError, match="Task 1 has no observed label in the"):
+        MultiTaskLassoCV(alphas=3, cv=KFold(3)).fit(X, Y)
+
+
+def test_grid_search_over_penalties_and_task_weights():
+    X, Y = _regression_data(n_samples=90)
+    search = GridSearchCV(
+        MultiTaskLinearRegressor(),
+        {
+            "penalty": [L21(0.05), TraceNorm(0.5)],
+            "task_weights": [None, [2.0, 1.0, 1.0]],
+        },
+        cv=MultiTaskStratifiedKFold(3),
+        scoring=make_multitask_scorer("r2"),
+    ).fit(X, Y)
+    assert len(search.cv_results_["params"]) == 4
+    nested = GridSearchCV(
+        MultiTaskLinearRegressor(TraceNorm()),
+        {"penalty__alpha": [0.01, 10.0]},
+        cv=MultiTaskStratifiedKFold(3),
+    ).fit(X, Y)
+    assert nested.best_params_ == {"penalty__alpha": 0.01}
