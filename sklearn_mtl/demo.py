@@ -3,20 +3,22 @@
 Run ``python -m sklearn_mtl.demo``. The data come from
 :func:`~sklearn_mtl.datasets.make_multitask_regression`: few samples, many
 features and tasks that share their informative features, the setting where
-joint feature selection (the L2,1 penalty of the multi-task Lasso) helps. The
-multi-task Lasso ("MT lasso", scikit-learn's ``MultiTaskLassoCV``) is
-compared, task by task, with independent Lassos (the honest single-task
-reference), independent ridges and pooled ridges (with and without a one-hot
-task indicator).
+joint feature selection (the L2,1 penalty of the multi-task Lasso) helps, and
+20% of the labels missing (NaN). The multi-task Lasso ("MT lasso",
+:class:`~sklearn_mtl.linear_model.MultiTaskLassoCV`) and the multi-task
+elastic net are compared, task by task, with independent Lassos (the honest
+single-task reference), independent ridges and pooled ridges (with and
+without a one-hot task indicator).
 """
 
 import argparse
 
 import numpy as np
-from sklearn.linear_model import LassoCV, MultiTaskLassoCV, RidgeCV
+from sklearn.linear_model import LassoCV, RidgeCV
 
 from .baselines import IndependentTaskRegressor, PooledTaskRegressor
 from .datasets import make_multitask_regression
+from .linear_model import MultiTaskElasticNetCV, MultiTaskLassoCV
 from .model_selection import compare_estimators
 
 __all__ = ["default_estimators", "main"]
@@ -36,6 +38,9 @@ def default_estimators():
             LassoCV(cv=3, alphas=30, max_iter=10_000)
         ),
         "MT lasso": MultiTaskLassoCV(cv=3, alphas=30, max_iter=10_000),
+        "MT elastic net": MultiTaskElasticNetCV(
+            l1_ratio=[0.5, 0.9], cv=3, alphas=30, max_iter=10_000
+        ),
         "indep. ridge": IndependentTaskRegressor(RidgeCV(alphas=RIDGE_ALPHAS)),
         "pooled ridge": PooledTaskRegressor(RidgeCV(alphas=RIDGE_ALPHAS)),
         "pooled+indicator": PooledTaskRegressor(
@@ -53,6 +58,9 @@ def _parse_args(argv):
     parser.add_argument("--n-samples", type=int, default=60)
     parser.add_argument("--n-features", type=int, default=100)
     parser.add_argument("--n-tasks", type=int, default=8)
+    parser.add_argument(
+        "--missing-rate", type=float, default=0.2, help="share of missing labels"
+    )
     parser.add_argument("--cv", type=int, default=5, help="number of folds")
     parser.add_argument("--random-state", type=int, default=0)
     parser.add_argument("--n-jobs", type=int, default=None)
@@ -66,7 +74,8 @@ def main(argv=None):
     ----------
     argv : list of str or None, default=None
         Command-line arguments (``--n-samples``, ``--n-features``,
-        ``--n-tasks``, ``--cv``, ``--random-state``, ``--n-jobs``); None reads
+        ``--n-tasks``, ``--missing-rate``, ``--cv``, ``--random-state``,
+        ``--n-jobs``); None reads
         ``sys.argv``.
 
     Returns
@@ -82,13 +91,13 @@ def main(argv=None):
         n_informative=5,
         task_relatedness=0.8,
         noise=5.0,
+        missing_rate=args.missing_rate,
         random_state=args.random_state,
     )
     print(
         f"Data: make_multitask_regression, {X.shape[0]} samples, {X.shape[1]} "
-        f"features, {Y.shape[1]} tasks sharing 5 informative features.\n"
-        "scikit-learn's MultiTaskLassoCV needs every label observed, so Y is "
-        "complete here;\nthe baselines also take Y with missing labels (NaN).\n"
+        f"features, {Y.shape[1]} tasks sharing 5 informative features, "
+        f"{np.isnan(Y).mean():.0%} of the labels missing (NaN).\n"
     )
     result = compare_estimators(
         default_estimators(), X, Y, cv=args.cv, scoring="r2", n_jobs=args.n_jobs
