@@ -113,10 +113,11 @@ class _ClassifierBase(MultiTaskClassifierMixin, MultiTaskLinearModel):
             weighted = np.unique(codes[weights[:, t] > 0, t])
             if weighted.size > 1:
                 continue
+            label = classes.tolist()[weighted[0]]
             warnings.warn(
                 f"Task {task_label(t, targets.task_names)} has a single observed "
-                f"class with positive weight ({classes[weighted[0]]!r}); it gets a "
-                "constant model predicting it.",
+                f"class with positive weight ({label!r}); it gets a constant model "
+                "predicting it.",
                 UserWarning,
                 stacklevel=3,
             )
