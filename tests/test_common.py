@@ -59,7 +59,7 @@ ESTIMATORS = [
         MeanRegularized(alpha=1.0, beta=0.1), tol=1e-12, max_iter=10_000
     ),
     MultiTaskLinearRegressor(
-        GraphLaplacian(alpha=1.0, beta=0.1), tol=1e-10, max_iter=10_000
+        GraphLaplacian(alpha=1.0, beta=0.1), tol=1e-12, max_iter=10_000
     ),
     MultiTaskLinearRegressor(
         Clustered(alpha=0.1, beta=0.1, n_clusters=1), tol=1e-10, max_iter=10_000
@@ -68,10 +68,8 @@ ESTIMATORS = [
     MultiTaskElasticNet(alpha=0.01),
     MultiTaskLassoCV(alphas=5, cv=3),
     MultiTaskElasticNetCV(alphas=5, cv=3),
-    MultiTaskLinearClassifier(tol=1e-10, max_iter=10_000),
-    MultiTaskLinearClassifier(L21ElasticNet(alpha=0.01), tol=1e-10, max_iter=10_000),
-    MultiTaskLinearClassifier(TraceNorm(alpha=0.01), tol=1e-10, max_iter=10_000),
-    MultiTaskLogisticRegression(tol=1e-10, max_iter=10_000),
+    MultiTaskLinearClassifier(L21ElasticNet(alpha=0.1), tol=1e-10),
+    MultiTaskLogisticRegression(alpha=0.1, tol=1e-10),
 ]
 
 # (estimator, the single-task estimator it reduces to with one task)

@@ -253,3 +253,14 @@ def test_grid_search_over_penalties_and_task_weights():
         cv=MultiTaskStratifiedKFold(3),
     ).fit(X, Y)
     assert nested.best_params_ == {"penalty__alpha": 0.01}
+
+
+def test_decision_function_agrees_with_predict_on_binary_tasks():
+    # scikit-learn's check_classifier_multioutput cannot index a list of
+    # classes_ (an expected failure); this is the same property per task.
+    X, Y = _classification_data()
+    clf = MultiTaskLinearClassifier(L21ElasticNet(alpha=0.05)).fit(X, Y)
+    decision = clf.decision_function(X)
+    predictions = clf.predict(X)
+    for t, classes in enumerate(clf.classes_):
+        assert_allclose(predictions[:, t], classes[(decision[:, t] > 0).astype(int)])

@@ -168,23 +168,29 @@ class Logistic(_Datafit):
         return total / self.n_samples
 
     def null_intercept(self):
-        """Best intercepts with ``W = 0``: log-odds and log class frequencies."""
+        """Best intercepts with ``W = 0``: log-odds and log class frequencies.
+
+        Frequencies are clipped away from 0 and 1 so that the intercepts stay
+        finite (an output without any weight gets 0).
+        """
         intercept = np.zeros(self.n_outputs)
+        tiny = 1e-12
         positive = _weighted_column_means(
             (self._binary_sign > 0).astype(float),
             self.observed_weights[:, self._binary_outputs],
+            empty=0.5,
         )
-        with np.errstate(divide="ignore"):
-            intercept[self._binary_outputs] = np.log(positive) - np.log1p(-positive)
+        positive = np.clip(positive, tiny, 1.0 - tiny)
+        intercept[self._binary_outputs] = np.log(positive) - np.log1p(-positive)
         for outputs, codes in self._multiclass:
             n_classes = outputs.stop - outputs.start
             frequencies = _weighted_column_means(
                 self._one_hot(codes, n_classes),
                 self.observed_weights[:, outputs],
+                empty=1.0 / n_classes,
             )
-            with np.errstate(divide="ignore"):
-                logs = np.log(frequencies)
-            intercept[outputs] = logs - logs[np.isfinite(logs)].mean()
+            logs = np.log(np.maximum(frequencies, tiny))
+            intercept[outputs] = logs - logs.mean()
         return intercept
 
     def intercept(self, Z, intercept, max_steps=50):
@@ -240,9 +246,8 @@ class Logistic(_Datafit):
         return self.value(np.broadcast_to(null_intercept, self.weights.shape))
 
 
-def _weighted_column_means(values, weights):
-    """Weighted mean of each column; 0 for a column without weight."""
+def _weighted_column_means(values, weights, empty=0.0):
+    """Weighted mean of each column; ``empty`` for a column without weight."""
     totals = weights.sum(axis=0)
     sums = np.sum(values * weights, axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(totals > 0, sums / np.where(totals > 0, totals, 1.0), 0.0)
+    return np.where(totals > 0, sums / np.where(totals > 0, totals, 1.0), empty)

@@ -42,7 +42,9 @@ def expected_failed_checks(estimator):
     expected_failed_checks : dict
         Check name -> reason. Empty except for the cross-validated linear
         models, whose folds change when rows are repeated instead of weighted
-        (as for scikit-learn's own ``*CV`` estimators).
+        (as for scikit-learn's own ``*CV`` estimators), and the linear
+        classifiers, whose ``classes_`` is a list but which have a
+        ``decision_function``.
 
     Examples
     --------
@@ -51,8 +53,22 @@ def expected_failed_checks(estimator):
     >>> expected_failed_checks(IndependentTaskRegressor())
     {}
     """
-    from ..linear_model import MultiTaskElasticNetCV, MultiTaskLassoCV
+    from ..linear_model import (
+        MultiTaskElasticNetCV,
+        MultiTaskLassoCV,
+        MultiTaskLinearClassifier,
+        MultiTaskLogisticRegression,
+    )
 
+    if isinstance(estimator, MultiTaskLinearClassifier | MultiTaskLogisticRegression):
+        return {
+            "check_classifier_multioutput": (
+                "classes_ is a list of per-task arrays (as in scikit-learn's "
+                "MultiOutputClassifier), but this check indexes classes_ with "
+                "decision_function > 0, which assumes one array shared by all "
+                "outputs."
+            )
+        }
     if isinstance(estimator, MultiTaskLassoCV | MultiTaskElasticNetCV):
         reason = (
             "Repeating a row moves it between cross-validation folds, which a "
