@@ -4,13 +4,10 @@ import difflib
 from numbers import Integral, Real
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import BaseEstimator
-from sklearn.linear_model import enet_path
 from sklearn.utils.validation import check_array
 
 from ._bcd import BlockCoordinateDescent
-from ._datafits import Squared
 from ._fista import FISTA
 from ._penalties import (
     L1,
@@ -46,10 +43,7 @@ def solve(X, datafit, penalty, *, solver, coefs, intercept, **options):
     """Minimize ``datafit(X W + b) + penalty(W)`` with the chosen solver.
 
     ``"auto"`` picks block coordinate descent for row-separable penalties and
-    FISTA otherwise; for the exact problem scikit-learn's
-    :func:`~sklearn.linear_model.enet_path` solves (squared loss, fully
-    observed targets, uniform weights, dense X, L2,1 or its elastic net) it
-    calls that instead.
+    FISTA otherwise.
 
     Parameters
     ----------
@@ -72,7 +66,7 @@ def solve(X, datafit, penalty, *, solver, coefs, intercept, **options):
     -------
     result : SolverResult
     solver : str
-        Name of the solver that ran: ``"bcd"``, ``"fista"`` or ``"sklearn"``.
+        Name of the solver that ran: ``"bcd"`` or ``"fista"``.
     """
     null_intercept = (
         datafit.null_intercept() if options["fit_intercept"] else intercept * 0.0
@@ -83,47 +77,11 @@ def solve(X, datafit, penalty, *, solver, coefs, intercept, **options):
         zeros = np.zeros_like(coefs)
         return SolverResult(zeros, null_intercept, 0, 0.0), name
     if solver == "auto":
-        if _sklearn_solves(X, datafit, penalty):
-            return _solve_with_sklearn(X, datafit, penalty, coefs, **options), "sklearn"
         solver = "bcd" if penalty.row_separable else "fista"
     implementation = BlockCoordinateDescent if solver == "bcd" else FISTA
     return implementation(**options).solve(
         X, datafit, penalty, coefs, intercept
     ), solver
-
-
-def _sklearn_solves(X, datafit, penalty):
-    return (
-        isinstance(datafit, Squared)
-        and type(penalty) in (L21, L21ElasticNet)
-        and datafit.uniform
-        and np.all(datafit.output_weights == 1.0)
-        and not sparse.issparse(X)
-        and datafit.n_outputs > 1
-    )
-
-
-def _solve_with_sklearn(X, datafit, penalty, coefs, *, max_iter, tol, fit_intercept):
-    """Multi-task lasso / elastic net by scikit-learn's coordinate descent."""
-    Y = datafit.Y
-    if fit_intercept:
-        X_mean, Y_mean = X.mean(axis=0), Y.mean(axis=0)
-        X, Y = X - X_mean, Y - Y_mean
-    l1_ratio = getattr(penalty, "l1_ratio", 1.0)
-    _, path, gaps, n_iters = enet_path(
-        np.asfortranarray(X),
-        np.asfortranarray(Y),
-        l1_ratio=l1_ratio,
-        alphas=[penalty.alpha],
-        coef_init=np.asfortranarray(coefs[0].T),
-        max_iter=max_iter,
-        tol=tol,
-        return_n_iter=True,
-    )
-    W = path[:, :, 0].T
-    intercept = Y_mean - X_mean @ W if fit_intercept else np.zeros(W.shape[1])
-    gap = gaps[0] / datafit.n_samples
-    return SolverResult(W[np.newaxis], intercept, int(n_iters[0]), gap)
 
 
 def check_penalty(penalty, default):

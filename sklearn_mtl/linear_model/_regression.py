@@ -100,9 +100,7 @@ class MultiTaskLinearRegressor(_RegressorBase):
         screening, for penalties that are a sum over features (L1, L2, L21,
         L21ElasticNet, Dirty). ``"fista"``: accelerated proximal gradient, for
         any penalty. ``"auto"`` picks ``"bcd"`` when it applies and ``"fista"``
-        otherwise, and calls scikit-learn's coordinate descent for the
-        problems it solves exactly (fully observed targets, uniform weights,
-        dense X, L21 or L21ElasticNet).
+        otherwise.
     max_iter : int, default=1000
         Maximum number of epochs (``"bcd"``) or iterations (``"fista"``).
     tol : float, default=1e-4
@@ -129,7 +127,7 @@ class MultiTaskLinearRegressor(_RegressorBase):
     dual_gap_ : float
         Duality gap at the solution; NaN for the penalties without one.
     solver_ : str
-        The solver that ran: ``"bcd"``, ``"fista"`` or ``"sklearn"``.
+        The solver that ran: ``"bcd"`` or ``"fista"``.
     n_tasks_ : int
         Number of tasks.
     task_names_ : ndarray of str
