@@ -123,10 +123,21 @@ def test_graph_laplacian_on_the_complete_graph_is_mean_regularization():
 
 def test_dirty_model_exposes_both_parts():
     X, Y = _regression_data()
-    model = MultiTaskLinearRegressor(Dirty(0.2, 0.1), tol=1e-10).fit(X, Y)
-    assert_allclose(model.coef_group_ + model.coef_sparse_, model.coef_)
-    row_norms = np.linalg.norm(model.coef_group_, axis=0)
-    assert np.any(row_norms == 0) or np.all(row_norms > 0)
+    Y[:, 0] += 3.0 * X[:, 5]  # a feature of task 0 only
+    # alpha_sparse < alpha_group < sqrt(n_tasks) * alpha_sparse: a row shared
+    # by the 3 tasks is cheaper in P, a single task's entry cheaper in Q.
+    model = MultiTaskLinearRegressor(Dirty(0.15, 0.1), tol=1e-12).fit(X, Y)
+    P, Q, W = model.coef_group_.T, model.coef_sparse_.T, model.coef_.T
+    assert_allclose(P + Q, W)
+    # The fitted split minimizes the penalty among splits of the same W, so
+    # it is no worse than putting all of W in either part.
+    split = 0.15 * np.linalg.norm(P, axis=1).sum() + 0.1 * np.abs(Q).sum()
+    all_group = 0.15 * np.linalg.norm(W, axis=1).sum()
+    all_sparse = 0.1 * np.abs(W).sum()
+    assert split <= min(all_group, all_sparse) + 1e-8
+    # Shared features go to the group part, task 0's own one to the sparse part.
+    assert np.all(np.linalg.norm(P[:3], axis=1) > 0)
+    assert Q[5, 0] != 0 and not np.any(P[5])
 
 
 def test_warm_start_continues_from_the_previous_solution():

@@ -68,16 +68,15 @@ def solve(X, datafit, penalty, *, solver, coefs, intercept, **options):
     solver : str
         Name of the solver that ran: ``"bcd"`` or ``"fista"``.
     """
+    if solver == "auto":
+        solver = "bcd" if penalty.row_separable else "fista"
     null_intercept = (
         datafit.null_intercept() if options["fit_intercept"] else intercept * 0.0
     )
     if datafit.gap_scale(null_intercept) == 0:
         # No weighted label varies around its mean: W = 0 is optimal.
-        name = "bcd" if solver == "auto" and penalty.row_separable else solver
         zeros = np.zeros_like(coefs)
-        return SolverResult(zeros, null_intercept, 0, 0.0), name
-    if solver == "auto":
-        solver = "bcd" if penalty.row_separable else "fista"
+        return SolverResult(zeros, null_intercept, 0, 0.0), solver
     implementation = BlockCoordinateDescent if solver == "bcd" else FISTA
     return implementation(**options).solve(
         X, datafit, penalty, coefs, intercept

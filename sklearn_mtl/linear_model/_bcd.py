@@ -254,10 +254,10 @@ class _WorkingSetProblem:
     def epoch(self, state, coefs):
         """One pass of proximal block updates over the working set.
 
-        Compiled for the squared datafit with a built-in penalty; in Python
-        otherwise.
+        Compiled for the squared datafit; in Python (with the penalty's own
+        row prox) for the logistic one.
         """
-        if self.prox_code is not None:
+        if self.squared:
             code, params = self.prox_code
             datafit = self.datafit
             arguments = (
@@ -319,23 +319,9 @@ class _Residuals:
         )
         self.predictions = Z + self.intercept
         self.residuals = datafit.weights * (datafit.Y - self.predictions)
-        self._n_samples = datafit.n_samples
-
-    def row_gradient(self, j):
-        rows, values = self.problem.column(j)
-        return -(values @ self.residuals[rows]) / self._n_samples
-
-    def update(self, j, delta):
-        rows, values = self.problem.column(j)
-        weights = self.problem.datafit.weights
-        self.residuals[rows] -= weights[rows] * np.outer(values, delta)
-        if self.problem.fit_intercept:
-            shift = self.problem.means[j] * delta
-            self.residuals += weights * shift
-            self.intercept -= shift
 
     def end_epoch(self):
-        pass
+        """Nothing to do: the compiled epoch keeps the intercepts optimal."""
 
 
 class _Predictions:

@@ -14,6 +14,7 @@ from ._base import as_design, check_solver, observed_weights, solve
 from ._datafits import Squared
 from ._penalties import L21ElasticNet
 from ._regression import MultiTaskElasticNet, MultiTaskLasso
+from ._solver_base import null_gradient
 
 __all__ = ["MultiTaskElasticNetCV", "MultiTaskLassoCV", "alpha_grid"]
 
@@ -47,8 +48,7 @@ def alpha_grid(X, datafit, l1_ratio=1.0, *, eps=1e-3, n_alphas=100, fit_intercep
     intercept = (
         datafit.null_intercept() if fit_intercept else np.zeros(datafit.n_outputs)
     )
-    Z = np.broadcast_to(intercept, (X.shape[0], datafit.n_outputs))
-    minus_gradient = -np.asarray(X.T @ datafit.gradient(Z))
+    minus_gradient = -null_gradient(X, datafit, intercept)
     alpha_max = L21ElasticNet(alpha=1.0, l1_ratio=l1_ratio).alpha_max(minus_gradient)
     if alpha_max <= 0:
         alpha_max = np.finfo(float).eps

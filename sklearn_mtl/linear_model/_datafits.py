@@ -211,9 +211,9 @@ class Logistic(_Datafit):
         """
         intercept = intercept.copy()
         for _ in range(max_steps):
-            gradient = self.gradient(Z + intercept)
-            step = self._newton_step(Z + intercept, gradient)
-            intercept -= step
+            shifted = Z + intercept
+            gradient = self.gradient(shifted)
+            intercept -= self._newton_step(shifted, gradient)
             if np.max(np.abs(gradient.sum(axis=0)), initial=0.0) <= 1e-12:
                 break
         return intercept

@@ -178,14 +178,14 @@ class _RowSeparablePenalty(_Penalty):
         raise NotImplementedError
 
     def row_prox_code(self):
-        """Code and parameters of the compiled row prox, or None for Python.
+        """Code and parameters of the row prox in the compiled epochs.
 
         Returns
         -------
-        code : tuple of (int, tuple of float) or None
+        code : tuple of (int, tuple of float)
             See :data:`~sklearn_mtl.linear_model._bcd_kernels.ROW_PROX_CODES`.
         """
-        return None
+        raise NotImplementedError
 
     def subdiff_distance(self, coefs, grads):
         """Distance of minus the gradient to the subdifferential, row by row.

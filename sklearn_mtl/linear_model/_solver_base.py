@@ -11,6 +11,7 @@ __all__ = [
     "SolverResult",
     "evaluate_optimality",
     "gradient_scale",
+    "null_gradient",
     "warn_not_converged",
 ]
 
@@ -96,8 +97,13 @@ def warn_not_converged(solver, max_iter, criterion, threshold, what):
     )
 
 
+def null_gradient(X, datafit, null_intercept):
+    """Gradient of the datafit with respect to ``W`` at ``W = 0``."""
+    Z = np.broadcast_to(null_intercept, (X.shape[0], null_intercept.size))
+    return np.asarray(X.T @ datafit.gradient(Z))
+
+
 def gradient_scale(X, datafit, null_intercept):
     """Largest gradient entry at ``W = 0``: the reference of the KKT tolerance."""
-    Z = np.broadcast_to(null_intercept, (X.shape[0], null_intercept.size))
-    gradient = np.asarray(X.T @ datafit.gradient(Z))
+    gradient = null_gradient(X, datafit, null_intercept)
     return max(np.abs(gradient).max(initial=0.0), np.finfo(float).tiny)
