@@ -1,0 +1,385 @@
+"""What the multi-task nets share: data preparation, losses and the data path."""
+
+import inspect
+from types import MappingProxyType
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog
+from skorch.dataset import ValidSplit, unpack_data
+from skorch.utils import to_tensor
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..utils import check_multitask_targets, check_task_weights
+from ..utils._targets import task_label
+from ._callbacks import PerTaskLoss, TaskScoring
+from ._data import as_float32, fast_loader_or_none
+from ._loss import MaskedMultiTaskLoss
+from ._modules import MultiTaskMLP
+from ._runtime import torch_runtime
+
+__all__ = ["MultiTaskNet"]
+
+# A shuffled 80/20 split with a fixed seed: skorch's ValidSplit(5) keeps the
+# last rows for validation, which on data stacked task by task (SARCOS, School)
+# would validate on the last tasks only.
+DEFAULT_TRAIN_SPLIT = ValidSplit(0.2, random_state=0)
+
+
+class MultiTaskNet(NeuralNet):
+    """skorch net trained on masked per-task losses (base class).
+
+    The regressor and the classifier add the encoding of the targets and the
+    link from outputs to predictions; everything else is here: validation of
+    ``X``, inference of the module's sizes, the weighted per-task loss, the
+    in-memory batching, per-task history, threads and seeding.
+    """
+
+    # skorch sets these three in __init__; fitted state is set in fit only
+    # (scikit-learn's convention), so they are class-level defaults here.
+    initialized_ = False
+    history_ = None
+    virtual_params_ = MappingProxyType({})
+
+    def __init__(
+        self,
+        module=MultiTaskMLP,
+        *,
+        criterion=MaskedMultiTaskLoss,
+        optimizer=torch.optim.Adam,
+        lr=1e-3,
+        max_epochs=50,
+        batch_size=128,
+        train_split=DEFAULT_TRAIN_SPLIT,
+        task_weights=None,
+        random_state=None,
+        torch_num_threads=None,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            **kwargs,
+        )
+        self.task_weights = task_weights
+        self.random_state = random_state
+        self.torch_num_threads = torch_num_threads
+        for name in ("initialized_", "history_", "virtual_params_"):
+            if vars(self)[name] == getattr(type(self), name):
+                del vars(self)[name]
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y, **fit_params):
+        """Initialize the net (unless warm-starting) and train it on ``X, Y``.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, ...)
+            Inputs: numpy, pandas, scipy sparse (densified batch by batch) or a
+            torch tensor.
+        y : array-like of shape (n_samples, n_tasks) or (n_samples,)
+            Labels, NaN (or ``None``) where missing.
+        **fit_params : dict
+            Passed to the module's ``forward`` and to ``train_split``.
+
+        Returns
+        -------
+        self : object
+            The fitted net.
+        """
+        reset = not (self.warm_start and self.initialized_)
+        X, y = self._prepare_fit_data(X, y, reset=reset)
+        with self._runtime():
+            if reset:
+                self.initialize()
+            return super().partial_fit(X, y, **fit_params)
+
+    def partial_fit(self, X, y, classes=None, **fit_params):
+        """Train for ``max_epochs`` more epochs, initializing the net if needed.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, ...)
+            Inputs.
+        y : array-like of shape (n_samples, n_tasks) or (n_samples,)
+            Labels, NaN (or ``None``) where missing.
+        classes : list of array-like, array-like or None, default=None
+            Classifier only, on the first call: the classes of each task (an
+            array for 1-D ``y``), when later calls may hold classes this one
+            does not.
+        **fit_params : dict
+            Passed to the module's ``forward`` and to ``train_split``.
+
+        Returns
+        -------
+        self : object
+            The fitted net.
+        """
+        X, y = self._prepare_fit_data(
+            X, y, reset=not self.initialized_, classes=classes
+        )
+        with self._runtime():
+            return super().partial_fit(X, y, **fit_params)
+
+    def _runtime(self):
+        return torch_runtime(
+            num_threads=self.torch_num_threads,
+            random_state=self.random_state,
+            device=self.device,
+        )
+
+    def _prepare_fit_data(self, X, y, *, reset, classes=None):
+        """Validate ``X`` and ``y``; infer (``reset``) or check the encoding."""
+        X = self._validate_inputs(X, reset=reset)
+        targets = check_multitask_targets(
+            y,
+            target_type=self._target_type,
+            missing_label=getattr(self, "missing_label", None),
+            n_samples=X.shape[0],
+            n_tasks=None if reset else self.n_tasks_,
+        )
+        if reset:
+            self.n_tasks_ = targets.n_tasks
+            self._single_output = targets.single_output
+            if targets.task_names is not None:
+                self.task_names_ = targets.task_names
+            elif hasattr(self, "task_names_"):
+                del self.task_names_
+        self.task_weights_ = check_task_weights(
+            self.task_weights, self.n_tasks_, getattr(self, "task_names_", None)
+        )
+        Y = self._encode_targets(targets, reset=reset, classes=classes)
+        return X, Y.astype(np.float32)
+
+    def _validate_inputs(self, X, *, reset):
+        """Validate ``X`` (any number of dimensions) into float32 for torch."""
+        if not reset:
+            check_is_fitted(self)
+        X = validate_data(
+            self, X, reset=reset, accept_sparse="csr", dtype=np.float32, allow_nd=True
+        )
+        if reset:
+            self.input_shape_ = X.shape[1:]
+        elif X.shape[1:] != self.input_shape_:
+            raise ValueError(
+                f"Expected samples of shape {self.input_shape_}, as in fit; got "
+                f"{X.shape[1:]} instead."
+            )
+        return as_float32(X)
+
+    def initialize_module(self):
+        """Build the module, giving it the input shape and output sizes found."""
+        kwargs = self.get_params_for("module")
+        if isinstance(self.module, type) and _takes_sizes(self.module):
+            if not hasattr(self, "output_sizes_"):
+                raise AttributeError(
+                    f"{type(self).__name__} infers the module's input shape and "
+                    "output sizes from the data: call fit or partial_fit, not "
+                    "initialize, first (to restore saved parameters, fit on a "
+                    "few rows of the data, then call load_params)."
+                )
+            kwargs = {
+                "input_shape": self.input_shape_,
+                "output_sizes": self.output_sizes_,
+                **kwargs,
+            }
+        self.module_ = self.initialized_instance(self.module, kwargs)
+        return self
+
+    def initialize_criterion(self):
+        """Build the masked per-task loss for the tasks found in fit."""
+        if isinstance(self.criterion, torch.nn.Module):
+            self.criterion_ = self.criterion
+            return self
+        kwargs = {
+            "task_kinds": self.task_kinds_,
+            "output_sizes": self.output_sizes_,
+            **self.get_params_for("criterion"),
+        }
+        self.criterion_ = self.criterion(**kwargs)
+        return self
+
+    def get_default_callbacks(self):
+        """skorch's default callbacks plus :class:`PerTaskLoss`.
+
+        The per-task history keys are left out of the printed log (there can
+        be hundreds of tasks); read them from ``history``.
+        """
+        per_task_prefixes = ["train_loss", "valid_loss"]
+        for callback in self.callbacks or []:
+            callback = callback[1] if isinstance(callback, tuple) else callback
+            if isinstance(callback, TaskScoring):
+                phase = "train" if callback.on_train else "valid"
+                name = callback.name or (
+                    callback.metric
+                    if isinstance(callback.metric, str)
+                    else callback.metric.__name__
+                )
+                per_task_prefixes.append(f"{phase}_{name}")
+        hidden = ["task_weights"]
+        if hasattr(self, "n_tasks_"):
+            for prefix in per_task_prefixes:
+                hidden.extend(self.task_history_keys(prefix))
+        return [
+            ("epoch_timer", EpochTimer()),
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            ("valid_loss", PassthroughScoring(name="valid_loss")),
+            ("per_task_loss", PerTaskLoss()),
+            ("print_log", PrintLog(keys_ignored=hidden)),
+        ]
+
+    def task_history_keys(self, prefix):
+        """History keys of a per-task quantity: ``<prefix>_<task name>``.
+
+        Parameters
+        ----------
+        prefix : str
+            For instance ``"valid_loss"``.
+
+        Returns
+        -------
+        keys : list of str
+            One key per task, with the task's name (``task_names_``) or
+            ``task<t>`` for a ``Y`` without column names.
+        """
+        names = getattr(self, "task_names_", None)
+        if names is None:
+            names = [f"task{t}" for t in range(self.n_tasks_)]
+        return [f"{prefix}_{name}" for name in names]
+
+    # ------------------------------------------------------- data path
+    def get_iterator(self, dataset, training=False):
+        """Batches of in-memory arrays by tensor slicing, else skorch's loader.
+
+        Training batches are shuffled unless ``iterator_train__shuffle=False``.
+        """
+        prefix = "iterator_train" if training else "iterator_valid"
+        kwargs = self.get_params_for(prefix)
+        kwargs.setdefault("batch_size", self.batch_size)
+        if kwargs["batch_size"] == -1:
+            kwargs["batch_size"] = len(dataset)
+        if training:
+            kwargs.setdefault("shuffle", True)
+        loader_class = getattr(self, prefix)
+        fast = fast_loader_or_none(dataset, loader_class, kwargs)
+        return fast if fast is not None else loader_class(dataset, **kwargs)
+
+    # ----------------------------------------------------------- losses
+    def get_task_losses(self, y_pred, y_true, X=None, training=False):
+        """Per-task losses of a batch, from the criterion.
+
+        Parameters
+        ----------
+        y_pred : Tensor of shape (batch, n_outputs)
+            Module outputs.
+        y_true : Tensor of shape (batch, n_tasks)
+            Encoded labels, NaN where missing.
+        X : Tensor, default=None
+            Inputs of the batch (unused; there for subclasses).
+        training : bool, default=False
+            Whether this is a training step.
+
+        Returns
+        -------
+        task_losses : Tensor of shape (n_tasks,)
+        """
+        y_true = to_tensor(y_true, device=self.device)
+        return self.criterion_(y_pred, y_true)
+
+    def combine_task_losses(self, task_losses, training=False):
+        """The training objective: the task-weighted mean of the task losses.
+
+        Parameters
+        ----------
+        task_losses : Tensor of shape (n_tasks,)
+            Per-task losses.
+        training : bool, default=False
+            Whether this is a training step.
+
+        Returns
+        -------
+        loss : Tensor (scalar)
+        """
+        weights = torch.as_tensor(
+            self.task_weights_, dtype=task_losses.dtype, device=task_losses.device
+        )
+        return (weights * task_losses).mean()
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """The task-weighted mean of the per-task masked losses."""
+        task_losses = self.get_task_losses(y_pred, y_true, X=X, training=training)
+        return self.combine_task_losses(task_losses, training=training)
+
+    def train_step_single(self, batch, **fit_params):
+        """Forward, per-task losses, their weighted mean, backward."""
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        y_pred = self.infer(Xi, **fit_params)
+        task_losses = self.get_task_losses(y_pred, yi, X=Xi, training=True)
+        loss = self.combine_task_losses(task_losses, training=True)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred, "task_losses": task_losses}
+
+    def validation_step(self, batch, **fit_params):
+        """Forward and per-task losses in evaluation mode, without gradients."""
+        self._set_training(False)
+        Xi, yi = unpack_data(batch)
+        with torch.no_grad():
+            y_pred = self.infer(Xi, **fit_params)
+            task_losses = self.get_task_losses(y_pred, yi, X=Xi, training=False)
+            loss = self.combine_task_losses(task_losses, training=False)
+        return {"loss": loss, "y_pred": y_pred, "task_losses": task_losses}
+
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        """Stop with an error naming the epoch and tasks on a non-finite loss.
+
+        Reads the loss skorch has just recorded, so it costs no extra device
+        synchronization.
+        """
+        if not training:
+            return
+        loss = self.history[-1, "batches", -1, "train_loss"]
+        if np.isfinite(loss):
+            return
+        task_losses = kwargs["task_losses"].detach().cpu().numpy()
+        bad = np.flatnonzero(~np.isfinite(task_losses))
+        names = getattr(self, "task_names_", None)
+        described = ", ".join(
+            f"task {task_label(t, names)} has loss {task_losses[t]}" for t in bad
+        )
+        raise FloatingPointError(
+            f"Non-finite training loss at epoch {len(self.history)}, batch "
+            f"{len(self.history[-1, 'batches'])}: {described or f'loss {loss}'}. "
+            "The weights are no longer usable; lower the learning rate (lr), "
+            "scale the inputs, or keep the targets standardized."
+        )
+
+    # ------------------------------------------------------ prediction
+    def _forward_outputs(self, X):
+        """Module outputs on ``X`` in evaluation mode, as a float64 array."""
+        X = self._validate_inputs(X, reset=False)
+        with torch_runtime(num_threads=self.torch_num_threads):
+            outputs = self.forward(X, training=False)
+        return outputs.numpy().astype(np.float64)
+
+    def _split_outputs(self, outputs):
+        """The columns of ``outputs`` that belong to each task."""
+        bounds = np.cumsum([0, *self.output_sizes_])
+        return [outputs[:, start:stop] for start, stop in zip(bounds, bounds[1:])]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def _takes_sizes(module_class):
+    """Whether a module class takes the inferred ``input_shape``/``output_sizes``."""
+    parameters = inspect.signature(module_class).parameters
+    return "input_shape" in parameters and "output_sizes" in parameters

@@ -1,0 +1,134 @@
+"""Callbacks that record per-task training curves in the net's history."""
+
+import numpy as np
+import torch
+from skorch.callbacks import Callback
+
+from ..metrics import get_metric
+
+__all__ = ["PerTaskLoss", "TaskScoring"]
+
+
+class PerTaskLoss(Callback):
+    """Record each task's mean training and validation loss at every epoch.
+
+    A default callback of the multi-task nets. A task's epoch loss is the mean
+    of its per-batch losses weighted by its number of observed labels in each
+    batch, that is its mean loss over all its observed labels of the epoch
+    (NaN when it has none). It writes ``train_loss_<task>`` and
+    ``valid_loss_<task>`` (``<task>`` being the task's name, or ``task<t>``),
+    and ``task_weights``, the weights in use, to the history. Totals stay on
+    the device during the epoch, so recording costs no synchronization per
+    batch.
+    """
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.totals_ = {}
+
+    def on_batch_end(self, net, batch=None, training=False, task_losses=None, **kw):
+        if task_losses is None:
+            return
+        observed = (~torch.isnan(batch[1])).sum(0).to(task_losses.dtype)
+        prefix = "train" if training else "valid"
+        weighted = task_losses.detach() * observed
+        if prefix in self.totals_:
+            total_loss, total_count = self.totals_[prefix]
+            weighted, observed = total_loss + weighted, total_count + observed
+        self.totals_[prefix] = (weighted, observed)
+
+    def on_epoch_end(self, net, **kwargs):
+        for prefix, (total_loss, total_count) in self.totals_.items():
+            total_loss = total_loss.cpu().numpy()
+            total_count = total_count.cpu().numpy()
+            with np.errstate(invalid="ignore", divide="ignore"):
+                means = np.where(total_count > 0, total_loss / total_count, np.nan)
+            for key, value in zip(
+                net.task_history_keys(f"{prefix}_loss"), means.tolist(), strict=True
+            ):
+                net.history.record(key, value)
+        net.history.record("task_weights", net.task_weights_.tolist())
+
+
+class TaskScoring(Callback):
+    """Record a metric of each task on the validation (or training) batches.
+
+    The scores are computed at the end of each epoch from the outputs the net
+    produced on the epoch's batches (no extra forward pass), in the original
+    label space, with the mask-aware metrics of :mod:`sklearn_mtl.metrics`.
+    The history gets ``<prefix>_<metric>_<task>`` for each task and
+    ``<prefix>_<metric>``, their mean; an improvement of the mean is flagged
+    in ``<prefix>_<metric>_best``, as skorch's ``EpochScoring`` does.
+
+    Parameters
+    ----------
+    metric : str or callable, default="r2"
+        A metric name of :func:`~sklearn_mtl.metrics.get_metric` (``"r2"``,
+        ``"roc_auc"``, ``"accuracy"``, ...) or a metric function
+        ``f(Y_true, Y_pred, multioutput="raw_values")``.
+    on_train : bool, default=False
+        Whether to score the training batches (outputs of the network in
+        training mode, as they were computed) instead of the validation ones.
+    name : str or None, default=None
+        Name used in the history keys; the metric's name (or function name)
+        by default.
+
+    Examples
+    --------
+    >>> from skorch.callbacks import EarlyStopping
+    >>> from sklearn_mtl.neural import MultiTaskNetClassifier, TaskScoring
+    >>> net = MultiTaskNetClassifier(
+    ...     callbacks=[
+    ...         TaskScoring("roc_auc"),
+    ...         EarlyStopping(monitor="valid_roc_auc", lower_is_better=False),
+    ...     ]
+    ... )
+    """
+
+    def __init__(self, metric="r2", on_train=False, name=None):
+        self.metric = metric
+        self.on_train = on_train
+        self.name = name
+
+    def initialize(self):
+        self.spec_ = get_metric(self.metric)
+        if not self.spec_.per_task:
+            raise ValueError(
+                f"Expected a metric with one value per task; {self.metric!r} "
+                "pools the tasks."
+            )
+        self.name_ = self.name or (
+            self.metric if isinstance(self.metric, str) else self.metric.__name__
+        )
+        self.best_ = None
+        return self
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.outputs_, self.targets_ = [], []
+
+    def on_batch_end(self, net, batch=None, training=False, y_pred=None, **kwargs):
+        if training == self.on_train and y_pred is not None:
+            self.outputs_.append(y_pred.detach())
+            self.targets_.append(batch[1].detach())
+
+    def on_epoch_end(self, net, **kwargs):
+        if not self.outputs_:
+            return
+        outputs = torch.cat(self.outputs_).cpu().numpy()
+        targets = torch.cat(self.targets_).cpu().numpy()
+        Y_true, Y_pred = net.scoring_inputs(outputs, targets, self.spec_)
+        scores = np.asarray(
+            self.spec_.function(Y_true, Y_pred, multioutput="raw_values"), dtype=float
+        )
+        prefix = "train" if self.on_train else "valid"
+        keys = net.task_history_keys(f"{prefix}_{self.name_}")
+        for key, score in zip(keys, scores.tolist(), strict=True):
+            net.history.record(key, score)
+        mean = float(np.nanmean(scores)) if np.any(np.isfinite(scores)) else np.nan
+        sign = 1 if self.spec_.greater_is_better else -1
+        is_best = bool(np.isfinite(mean)) and (
+            self.best_ is None or sign * (mean - self.best_) > 0
+        )
+        if is_best:
+            self.best_ = mean
+        net.history.record(f"{prefix}_{self.name_}", mean)
+        net.history.record(f"{prefix}_{self.name_}_best", bool(is_best))
