@@ -26,6 +26,11 @@ from sklearn_mtl.linear_model import (
     MultiTaskLogisticRegression,
     TraceNorm,
 )
+from sklearn_mtl.neural import (
+    MultiTaskMLP,
+    MultiTaskNetClassifier,
+    MultiTaskNetRegressor,
+)
 from sklearn_mtl.utils.estimator_checks import (
     check_all_missing_task_raises,
     check_missing_label_invariance,
@@ -33,6 +38,19 @@ from sklearn_mtl.utils.estimator_checks import (
     check_task_permutation_equivariance,
     expected_failed_checks,
 )
+
+
+class SmallMLP(MultiTaskMLP):
+    """One hidden layer of 32 units: the checks' data sets are tiny.
+
+    A subclass rather than ``module__hidden_units=(32,)``: scikit-learn's
+    check_no_attributes_set_in_init takes skorch's ``module__*`` constructor
+    arguments for attributes set in ``__init__``.
+    """
+
+    def __init__(self, input_shape, output_sizes):
+        super().__init__(input_shape, output_sizes, hidden_units=(32,))
+
 
 LINEAR_MODELS = (
     MultiTaskLinearRegressor,
@@ -43,6 +61,19 @@ LINEAR_MODELS = (
     MultiTaskLinearClassifier,
     MultiTaskLogisticRegression,
 )
+
+NETS = (MultiTaskNetRegressor, MultiTaskNetClassifier)
+NET_SKIPS = {
+    check_missing_label_invariance: (
+        "Extra rows change the nets' mini-batches and validation split; "
+        "tests/test_neural.py checks the invariance with full-batch training."
+    ),
+    check_task_permutation_equivariance: (
+        "The heads' initial weights are drawn in task order, so permuting the "
+        "tasks changes each head's initialization; tests/test_neural.py checks "
+        "equivariance from permuted initial weights."
+    ),
+}
 
 ESTIMATORS = [
     IndependentTaskRegressor(),
@@ -70,6 +101,8 @@ ESTIMATORS = [
     MultiTaskElasticNetCV(alphas=5, cv=3),
     MultiTaskLinearClassifier(L21ElasticNet(alpha=0.1), tol=1e-10),
     MultiTaskLogisticRegression(alpha=0.1, tol=1e-10),
+    MultiTaskNetRegressor(SmallMLP, max_epochs=20, lr=0.02, verbose=0, random_state=0),
+    MultiTaskNetClassifier(SmallMLP, max_epochs=20, lr=0.02, verbose=0, random_state=0),
 ]
 
 # (estimator, the single-task estimator it reduces to with one task)
@@ -102,6 +135,8 @@ def test_multitask_checks(estimator, check):
             "(as scikit-learn's), so unlabelled rows rescale the penalty; "
             "tests/test_linear_model.py checks that exact rescaling instead."
         )
+    if isinstance(estimator, NETS) and check in NET_SKIPS:
+        pytest.skip(NET_SKIPS[check])
     check(type(estimator).__name__, estimator)
 
 

@@ -74,6 +74,11 @@ class MultiTaskNet(NeuralNet):
             if vars(self)[name] == getattr(type(self), name):
                 del vars(self)[name]
 
+    def _get_param_names(self):
+        # skorch lists every attribute not ending in "_", private ones included
+        # (such as its own _params_to_validate); parameters are public names.
+        return [name for name in super()._get_param_names() if not name.startswith("_")]
+
     # ------------------------------------------------------------------ fit
     def fit(self, X, y, **fit_params):
         """Initialize the net (unless warm-starting) and train it on ``X, Y``.
@@ -323,7 +328,8 @@ class MultiTaskNet(NeuralNet):
         y_pred = self.infer(Xi, **fit_params)
         task_losses = self.get_task_losses(y_pred, yi, X=Xi, training=True)
         loss = self.combine_task_losses(task_losses, training=True)
-        loss.backward()
+        if loss.requires_grad:  # False when every task has a single class
+            loss.backward()
         return {"loss": loss, "y_pred": y_pred, "task_losses": task_losses}
 
     def validation_step(self, batch, **fit_params):

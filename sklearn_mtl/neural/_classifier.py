@@ -172,7 +172,9 @@ class MultiTaskNetClassifier(MultiTaskClassifierMixin, MultiTaskNet):
         return self._format_output(
             [
                 task_classes[np.argmax(proba, axis=1)]
-                for task_classes, proba in zip(self._classes, probabilities, strict=True)
+                for task_classes, proba in zip(
+                    self._classes, probabilities, strict=True
+                )
             ]
         )
 

@@ -90,7 +90,9 @@ class MaskedMultiTaskLoss(nn.Module):
         self._groups = groups
         for kind in ("regression", "binary"):
             tasks = groups[kind]
-            self.register_buffer(f"_{kind}_tasks", torch.tensor(tasks, dtype=torch.long))
+            self.register_buffer(
+                f"_{kind}_tasks", torch.tensor(tasks, dtype=torch.long)
+            )
             outputs = [starts[t] for t in tasks]
             self.register_buffer(
                 f"_{kind}_outputs", torch.tensor(outputs, dtype=torch.long)

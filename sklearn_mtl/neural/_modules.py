@@ -116,7 +116,9 @@ class TaskHeads(nn.Module):
         self.layers = nn.Sequential(*layers)
         # Task t's outputs are the first output_sizes[t] of its `width` columns.
         columns = [
-            t * width + k for t, size in enumerate(self.output_sizes) for k in range(size)
+            t * width + k
+            for t, size in enumerate(self.output_sizes)
+            for k in range(size)
         ]
         self.register_buffer("columns", torch.tensor(columns, dtype=torch.long))
 
