@@ -1,15 +1,16 @@
 """What the multi-task nets share: data preparation, losses and the data path."""
 
 import inspect
+import itertools
 from types import MappingProxyType
 
 import numpy as np
 import torch
+from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog
 from skorch.dataset import ValidSplit, unpack_data
 from skorch.utils import to_tensor
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import check_multitask_targets, check_task_weights
 from ..utils._targets import task_label
@@ -377,7 +378,7 @@ class MultiTaskNet(NeuralNet):
     def _split_outputs(self, outputs):
         """The columns of ``outputs`` that belong to each task."""
         bounds = np.cumsum([0, *self.output_sizes_])
-        return [outputs[:, start:stop] for start, stop in zip(bounds, bounds[1:])]
+        return [outputs[:, start:stop] for start, stop in itertools.pairwise(bounds)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
