@@ -2,6 +2,7 @@
 
 import inspect
 import itertools
+import math
 from types import MappingProxyType
 
 import numpy as np
@@ -160,6 +161,7 @@ class MultiTaskNet(NeuralNet):
         self.task_weights_ = check_task_weights(
             self.task_weights, self.n_tasks_, getattr(self, "task_names_", None)
         )
+        self._loss_weights = None  # task_weights_ on the device, made on first use
         Y = self._encode_targets(targets, reset=reset, classes=classes)
         return X, Y.astype(np.float32)
 
@@ -312,15 +314,32 @@ class MultiTaskNet(NeuralNet):
         -------
         loss : Tensor (scalar)
         """
-        weights = torch.as_tensor(
-            self.task_weights_, dtype=task_losses.dtype, device=task_losses.device
-        )
-        return (weights * task_losses).mean()
+        if np.all(self.task_weights_ == 1.0):
+            return task_losses.mean()
+        weights = self._loss_weights
+        if weights is None or weights.device != task_losses.device:
+            weights = torch.as_tensor(self.task_weights_, device=task_losses.device)
+            self._loss_weights = weights
+        return (weights.to(task_losses.dtype) * task_losses).mean()
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         """The task-weighted mean of the per-task masked losses."""
         task_losses = self.get_task_losses(y_pred, y_true, X=X, training=training)
         return self.combine_task_losses(task_losses, training=training)
+
+    def _set_training(self, training=True):
+        """Switch train/eval mode only when it changes (skorch does it per batch).
+
+        ``Module.train`` walks every submodule; calling it on every batch costs
+        more than the rest of the step's bookkeeping.
+        """
+        for name in self._modules + self._criteria:
+            component = getattr(self, name + "_")
+            if (
+                isinstance(component, torch.nn.Module)
+                and component.training != training
+            ):
+                component.train(training)
 
     def train_step_single(self, batch, **fit_params):
         """Forward, per-task losses, their weighted mean, backward."""
@@ -351,8 +370,9 @@ class MultiTaskNet(NeuralNet):
         """
         if not training:
             return
-        loss = self.history[-1, "batches", -1, "train_loss"]
-        if np.isfinite(loss):
+        # skorch has just read the loss with .item(): no new synchronization.
+        loss = kwargs["loss"].item()
+        if math.isfinite(loss):
             return
         task_losses = kwargs["task_losses"].detach().cpu().numpy()
         bad = np.flatnonzero(~np.isfinite(task_losses))
@@ -368,6 +388,18 @@ class MultiTaskNet(NeuralNet):
         )
 
     # ------------------------------------------------------ prediction
+    def forward_iter(self, X, training=False, device="cpu"):
+        """skorch's, checking once that the net is fitted (not once per batch)."""
+        self.check_is_fitted()
+        yield from super().forward_iter(X, training=training, device=device)
+
+    def evaluation_step(self, batch, training=False):
+        """Module outputs on a batch; :meth:`forward_iter` checked the fit."""
+        Xi, _ = unpack_data(batch)
+        with torch.set_grad_enabled(training):
+            self._set_training(training)
+            return self.infer(Xi)
+
     def _forward_outputs(self, X):
         """Module outputs on ``X`` in evaluation mode, as a float64 array."""
         X = self._validate_inputs(X, reset=False)

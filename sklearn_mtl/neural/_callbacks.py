@@ -17,34 +17,32 @@ class PerTaskLoss(Callback):
     batch, that is its mean loss over all its observed labels of the epoch
     (NaN when it has none). It writes ``train_loss_<task>`` and
     ``valid_loss_<task>`` (``<task>`` being the task's name, or ``task<t>``),
-    and ``task_weights``, the weights in use, to the history. Totals stay on
-    the device during the epoch, so recording costs no synchronization per
-    batch.
+    and ``task_weights``, the weights in use, to the history. The batches'
+    losses are kept and averaged at the end of the epoch, so recording costs
+    no computation or device synchronization per batch.
     """
 
     def on_epoch_begin(self, net, **kwargs):
-        self.totals_ = {}
+        self.batches_ = {"train": [], "valid": []}
 
     def on_batch_end(self, net, batch=None, training=False, task_losses=None, **kw):
-        if task_losses is None:
-            return
-        observed = (~torch.isnan(batch[1])).sum(0).to(task_losses.dtype)
-        prefix = "train" if training else "valid"
-        weighted = task_losses.detach() * observed
-        if prefix in self.totals_:
-            total_loss, total_count = self.totals_[prefix]
-            weighted, observed = total_loss + weighted, total_count + observed
-        self.totals_[prefix] = (weighted, observed)
+        if task_losses is not None:
+            phase = "train" if training else "valid"
+            self.batches_[phase].append((task_losses.detach(), batch[1]))
 
     def on_epoch_end(self, net, **kwargs):
-        for prefix, (total_loss, total_count) in self.totals_.items():
-            total_loss = total_loss.cpu().numpy()
-            total_count = total_count.cpu().numpy()
+        for phase, batches in self.batches_.items():
+            if not batches:
+                continue
+            losses = torch.stack([losses for losses, _ in batches])
+            counts = torch.stack([(~torch.isnan(y)).sum(0) for _, y in batches])
+            counts = counts.to(losses.device, losses.dtype)
+            totals = (losses * counts).sum(0).cpu().numpy()
+            observed = counts.sum(0).cpu().numpy()
             with np.errstate(invalid="ignore", divide="ignore"):
-                means = np.where(total_count > 0, total_loss / total_count, np.nan)
-            for key, value in zip(
-                net.task_history_keys(f"{prefix}_loss"), means.tolist(), strict=True
-            ):
+                means = np.where(observed > 0, totals / observed, np.nan)
+            keys = net.task_history_keys(f"{phase}_loss")
+            for key, value in zip(keys, means.tolist(), strict=True):
                 net.history.record(key, value)
         net.history.record("task_weights", net.task_weights_.tolist())
 

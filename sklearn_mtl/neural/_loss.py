@@ -118,8 +118,10 @@ class MaskedMultiTaskLoss(nn.Module):
         losses : Tensor of shape (n_tasks,)
         """
         self._check_shapes(y_pred, y_true)
-        observed = ~torch.isnan(y_true)
-        counts = observed.sum(0).clamp(min=1).to(y_pred.dtype)
+        observed = y_true == y_true  # False exactly where the label is NaN
+        counts = observed.sum(0).clamp_(min=1)
+        if len(self._groups["regression"]) == len(self.task_kinds):
+            return self._columnwise(y_pred, y_true, observed, counts, "regression")
         parts = [
             self._columnwise(y_pred, y_true, observed, counts, "regression"),
             self._columnwise(y_pred, y_true, observed, counts, "binary"),
@@ -131,8 +133,6 @@ class MaskedMultiTaskLoss(nn.Module):
             )
             parts.append((total / counts[t]).reshape(1))
         parts.append(y_pred.new_zeros(len(self._groups["constant"])))
-        if len(self._groups["regression"]) == len(self.task_kinds):
-            return parts[0]
         return torch.cat(parts)[self._positions]
 
     def _columnwise(self, y_pred, y_true, observed, counts, kind):
@@ -145,6 +145,7 @@ class MaskedMultiTaskLoss(nn.Module):
         else:
             mask, target = observed[:, tasks], y_true[:, tasks]
             output = y_pred[:, getattr(self, f"_{kind}_outputs")]
+            counts = counts[tasks]
         # Missing labels take the output's own value, so the loss stays finite
         # before it is masked out.
         target = torch.where(mask, target, output.detach())
@@ -154,7 +155,7 @@ class MaskedMultiTaskLoss(nn.Module):
             elementwise = nn.functional.binary_cross_entropy_with_logits(
                 output, target.clamp(0.0, 1.0), reduction="none"
             )
-        return (elementwise * mask).sum(0) / counts[tasks]
+        return (elementwise * mask).sum(0) / counts
 
     def _check_shapes(self, y_pred, y_true):
         if y_pred.ndim != 2 or y_pred.shape[1] != self.n_outputs:
