@@ -37,8 +37,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from skorch import NeuralNetRegressor
 from sklearn.model_selection import GridSearchCV
+from skorch import NeuralNetRegressor
 
 from sklearn_mtl.neural import MultiTaskMLP, MultiTaskNetRegressor
 
