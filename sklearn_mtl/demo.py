@@ -7,19 +7,25 @@ joint feature selection (the L2,1 penalty of the multi-task Lasso) helps, and
 20% of the labels missing (NaN). The multi-task Lasso ("MT lasso",
 :class:`~sklearn_mtl.linear_model.MultiTaskLassoCV`) and the multi-task
 elastic net are compared, task by task, with independent Lassos (the honest
-single-task reference), independent ridges and pooled ridges (with and
-without a one-hot task indicator).
+single-task reference), independent ridges, pooled ridges (with and
+without a one-hot task indicator) and a small multi-task network
+(:class:`~sklearn_mtl.neural.MultiTaskNetRegressor`, one hidden layer of 64
+units with weight decay), which shows what a network makes of 48 training rows
+and 100 features: too few for it.
 """
 
 import argparse
 
 import numpy as np
 from sklearn.linear_model import LassoCV, RidgeCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from .baselines import IndependentTaskRegressor, PooledTaskRegressor
 from .datasets import make_multitask_regression
 from .linear_model import MultiTaskElasticNetCV, MultiTaskLassoCV
 from .model_selection import compare_estimators
+from .neural import MultiTaskNetRegressor
 
 __all__ = ["default_estimators", "main"]
 
@@ -45,6 +51,17 @@ def default_estimators():
         "pooled ridge": PooledTaskRegressor(RidgeCV(alphas=RIDGE_ALPHAS)),
         "pooled+indicator": PooledTaskRegressor(
             RidgeCV(alphas=RIDGE_ALPHAS), add_task_indicator=True
+        ),
+        "MT net": make_pipeline(
+            StandardScaler(),
+            MultiTaskNetRegressor(
+                module__hidden_units=(64,),
+                optimizer__weight_decay=0.1,
+                max_epochs=200,
+                train_split=None,
+                verbose=0,
+                random_state=0,
+            ),
         ),
     }
 
