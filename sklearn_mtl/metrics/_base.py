@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..utils import check_multitask_targets, check_sample_weight, check_task_weights
-from ..utils._targets import missing_in_object_array, task_label
+from ..utils._targets import missing_in_object_array, native_labels, task_label
 
 __all__ = ["MaskedPredictions", "check_multitask_predictions", "per_task_scores"]
 
@@ -151,7 +151,7 @@ def check_multitask_predictions(
         task_rows, labels = targets.labels(t)
         rows.append(task_rows)
         y_true.append(labels)
-        y_pred.append(columns[t][task_rows])
+        y_pred.append(native_labels(columns[t][task_rows]))
     return MaskedPredictions(
         y_true=y_true,
         y_pred=y_pred,

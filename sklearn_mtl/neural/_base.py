@@ -76,6 +76,11 @@ class MultiTaskNet(NeuralNet):
             if vars(self)[name] == getattr(type(self), name):
                 del vars(self)[name]
 
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_loss_weights"] = None  # a cache, possibly on a CUDA device
+        return state
+
     def _get_param_names(self):
         # skorch lists every attribute not ending in "_", private ones included
         # (such as its own _params_to_validate); parameters are public names.
@@ -189,15 +194,18 @@ class MultiTaskNet(NeuralNet):
                 raise AttributeError(
                     f"{type(self).__name__} infers the module's input shape and "
                     "output sizes from the data: call fit or partial_fit, not "
-                    "initialize, first (to restore saved parameters, fit on a "
-                    "few rows of the data, then call load_params)."
+                    "initialize, first (to restore saved parameters, call "
+                    "set_params(max_epochs=0).fit(X_train, Y_train) on the "
+                    "training data, then load_params)."
                 )
             kwargs = {
                 "input_shape": self.input_shape_,
                 "output_sizes": self.output_sizes_,
                 **kwargs,
             }
-        self.module_ = self.initialized_instance(self.module, kwargs)
+        # Training mode throughout, whatever mode a trunk instance was given in:
+        # _set_training only switches modes when the module's own flag changes.
+        self.module_ = self.initialized_instance(self.module, kwargs).train()
         return self
 
     def initialize_criterion(self):

@@ -118,7 +118,7 @@ class MultiTaskNetClassifier(MultiTaskClassifierMixin, MultiTaskNet):
             if kind == "constant":
                 warnings.warn(
                     f"Task {task_label(t, targets.task_names)} has a single "
-                    f"class ({self._classes[t][0]!r}); it always predicts it.",
+                    f"class ({self._classes[t][:1].tolist()[0]!r}); it always predicts it.",
                     UserWarning,
                     stacklevel=4,
                 )

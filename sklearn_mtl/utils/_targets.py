@@ -15,6 +15,7 @@ __all__ = [
     "check_multitask_targets",
     "holds_text",
     "missing_in_object_array",
+    "native_labels",
     "task_label",
 ]
 
@@ -317,7 +318,7 @@ def _as_continuous(labels, name):
         except (TypeError, ValueError):
             raise ValueError(
                 f"Expected numeric labels for a continuous target; task {name} "
-                f"holds non-numeric labels such as {labels[0]!r}."
+                f"holds non-numeric labels such as {labels[:1].tolist()[0]!r}."
             ) from None
     labels = np.asarray(labels, dtype=np.float64)
     if not np.all(np.isfinite(labels)):
@@ -328,6 +329,27 @@ def _as_continuous(labels, name):
     return labels
 
 
+def native_labels(values):
+    """An object array of non-string labels as a typed array; others as they are.
+
+    A column of an object array (mixed label types across tasks) holding only
+    numbers or booleans becomes an int, float or bool array, so that
+    scikit-learn reads it as the labels it holds.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples,)
+        Labels.
+
+    Returns
+    -------
+    labels : ndarray of shape (n_samples,)
+    """
+    if values.dtype.kind == "O" and not any(isinstance(v, str) for v in values):
+        return np.asarray(values.tolist())
+    return values
+
+
 def _encode_labels(labels, name):
     if labels.dtype.kind == "O":
         kinds = {isinstance(v, str) for v in labels}
@@ -336,8 +358,7 @@ def _encode_labels(labels, name):
                 f"Expected the labels of task {name} to be all strings or all "
                 "numbers; got a mix of both."
             )
-        if kinds == {False}:
-            labels = np.asarray(labels.tolist())
+        labels = native_labels(labels)
     if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
         raise ValueError(
             f"Expected finite labels; task {name} holds infinite values "
