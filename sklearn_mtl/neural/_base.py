@@ -231,13 +231,7 @@ class MultiTaskNet(NeuralNet):
         for callback in self.callbacks or []:
             callback = callback[1] if isinstance(callback, tuple) else callback
             if isinstance(callback, TaskScoring):
-                phase = "train" if callback.on_train else "valid"
-                name = callback.name or (
-                    callback.metric
-                    if isinstance(callback.metric, str)
-                    else callback.metric.__name__
-                )
-                per_task_prefixes.append(f"{phase}_{name}")
+                per_task_prefixes.append(callback.history_prefix)
         hidden = ["task_weights"]
         if hasattr(self, "n_tasks_"):
             for prefix in per_task_prefixes:

@@ -94,11 +94,16 @@ class TaskScoring(Callback):
                 f"Expected a metric with one value per task; {self.metric!r} "
                 "pools the tasks."
             )
-        self.name_ = self.name or (
-            self.metric if isinstance(self.metric, str) else self.metric.__name__
-        )
         self.best_ = None
         return self
+
+    @property
+    def history_prefix(self):
+        """``<phase>_<name>``: the history key of the mean, and its per-task prefix."""
+        name = self.name or (
+            self.metric if isinstance(self.metric, str) else self.metric.__name__
+        )
+        return f"{'train' if self.on_train else 'valid'}_{name}"
 
     def on_epoch_begin(self, net, **kwargs):
         self.outputs_, self.targets_ = [], []
@@ -117,9 +122,10 @@ class TaskScoring(Callback):
         scores = np.asarray(
             self.spec_.function(Y_true, Y_pred, multioutput="raw_values"), dtype=float
         )
-        prefix = "train" if self.on_train else "valid"
-        keys = net.task_history_keys(f"{prefix}_{self.name_}")
-        for key, score in zip(keys, scores.tolist(), strict=True):
+        prefix = self.history_prefix
+        for key, score in zip(
+            net.task_history_keys(prefix), scores.tolist(), strict=True
+        ):
             net.history.record(key, score)
         mean = float(np.nanmean(scores)) if np.any(np.isfinite(scores)) else np.nan
         sign = 1 if self.spec_.greater_is_better else -1
@@ -128,5 +134,5 @@ class TaskScoring(Callback):
         )
         if is_best:
             self.best_ = mean
-        net.history.record(f"{prefix}_{self.name_}", mean)
-        net.history.record(f"{prefix}_{self.name_}_best", bool(is_best))
+        net.history.record(prefix, mean)
+        net.history.record(f"{prefix}_best", bool(is_best))

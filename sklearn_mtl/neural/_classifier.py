@@ -116,9 +116,10 @@ class MultiTaskNetClassifier(MultiTaskClassifierMixin, MultiTaskNet):
     def _warn_constant_tasks(self, targets):
         for t, kind in enumerate(self.task_kinds_):
             if kind == "constant":
+                label = self._classes[t].tolist()[0]
                 warnings.warn(
                     f"Task {task_label(t, targets.task_names)} has a single "
-                    f"class ({self._classes[t][:1].tolist()[0]!r}); it always predicts it.",
+                    f"class ({label!r}); it always predicts it.",
                     UserWarning,
                     stacklevel=4,
                 )
