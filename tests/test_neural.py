@@ -675,6 +675,42 @@ def test_progress_bar_runs(capsys):
     assert "| 0/3 [" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("batch_size", [4, 16, -1])
+def test_epoch_loss_is_the_weighted_mean_of_task_losses(batch_size):
+    """Validation rows stacked task by task: batches hold one task or two, yet
+    the epoch's valid_loss is the objective on the validation rows."""
+    X, Y = regression_data(missing_rate=0.0)
+    stacked = np.full_like(Y, np.nan)
+    valid_rows = np.arange(16, 40)
+    for t, rows in enumerate(np.array_split(valid_rows, 3)):
+        stacked[rows, t] = Y[rows, t]
+    stacked[:16] = Y[:16]
+    weights = np.array([1.0, 2.0, 3.0])
+    net = MultiTaskNetRegressor(
+        max_epochs=2,
+        batch_size=batch_size,
+        task_weights=weights,
+        train_split=fixed_split(valid_rows),
+        **SMALL,
+    ).fit(X, stacked)
+    outputs = net.forward(X[valid_rows]).numpy()
+    targets = standardized_with(net, stacked[valid_rows])
+    task_losses = [np.nanmean((outputs[:, t] - targets[:, t]) ** 2) for t in range(3)]
+    np.testing.assert_allclose(
+        net.history[-1, "valid_loss"], np.mean(weights / 2 * task_losses), rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        [net.history[-1, f"valid_loss_task{t}"] for t in range(3)],
+        task_losses,
+        rtol=1e-5,
+    )
+
+
+def standardized_with(net, Y):
+    """``Y`` in the standard units the regressor trains on."""
+    return (Y - net.target_mean_) / net.target_scale_
+
+
 def test_print_log_hides_per_task_columns(capsys):
     X, Y = regression_data()
     Y = pd.DataFrame(Y, columns=["alpha", "beta", "gamma"])

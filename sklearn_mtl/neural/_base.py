@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
-from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog
+from skorch.callbacks import EpochTimer, PrintLog
 from skorch.dataset import ValidSplit, unpack_data
 from skorch.utils import to_tensor
 
@@ -222,7 +222,7 @@ class MultiTaskNet(NeuralNet):
         return self
 
     def get_default_callbacks(self):
-        """skorch's default callbacks plus :class:`PerTaskLoss`.
+        """skorch's default callbacks, with :class:`PerTaskLoss` recording the losses.
 
         The per-task history keys are left out of the printed log (there can
         be hundreds of tasks); read them from ``history``.
@@ -238,8 +238,6 @@ class MultiTaskNet(NeuralNet):
                 hidden.extend(self.task_history_keys(prefix))
         return [
             ("epoch_timer", EpochTimer()),
-            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
-            ("valid_loss", PassthroughScoring(name="valid_loss")),
             ("per_task_loss", PerTaskLoss()),
             ("print_log", PrintLog(keys_ignored=hidden)),
         ]

@@ -10,17 +10,27 @@ __all__ = ["PerTaskLoss", "TaskScoring"]
 
 
 class PerTaskLoss(Callback):
-    """Record each task's mean training and validation loss at every epoch.
+    """Record each task's mean loss, and their weighted mean, at every epoch.
 
-    A default callback of the multi-task nets. A task's epoch loss is the mean
-    of its per-batch losses weighted by its number of observed labels in each
-    batch, that is its mean loss over all its observed labels of the epoch
-    (NaN when it has none). It writes ``train_loss_<task>`` and
+    A default callback of the multi-task nets, in place of skorch's
+    ``PassthroughScoring`` of ``train_loss`` and ``valid_loss``. A task's epoch
+    loss is its mean loss over all its observed labels of the epoch (the
+    per-batch losses weighted by the task's number of labels in each batch;
+    NaN when it has none). The epoch's ``train_loss`` and ``valid_loss`` are
+    the task-weighted mean of these, ``mean_t(w_t * loss_t)`` over the tasks
+    with labels: the training objective on the epoch's rows, whatever the
+    composition of the batches (an average of batch losses would count a task
+    absent from a batch as a zero loss). It writes ``train_loss_<task>`` and
     ``valid_loss_<task>`` (``<task>`` being the task's name, or ``task<t>``),
-    and ``task_weights``, the weights in use, to the history. The batches'
-    losses are kept and averaged at the end of the epoch, so recording costs
-    no computation or device synchronization per batch.
+    ``train_loss`` and ``valid_loss`` with their ``_best`` flags, and
+    ``task_weights``, the weights in use. The batches' losses are kept and
+    averaged at the end of the epoch, so recording costs no computation or
+    device synchronization per batch.
     """
+
+    def initialize(self):
+        self.best_ = {"train": np.inf, "valid": np.inf}
+        return self
 
     def on_epoch_begin(self, net, **kwargs):
         self.batches_ = {"train": [], "valid": []}
@@ -34,17 +44,27 @@ class PerTaskLoss(Callback):
         for phase, batches in self.batches_.items():
             if not batches:
                 continue
-            losses = torch.stack([losses for losses, _ in batches])
-            counts = torch.stack([(~torch.isnan(y)).sum(0) for _, y in batches])
-            counts = counts.to(losses.device, losses.dtype)
-            totals = (losses * counts).sum(0).cpu().numpy()
-            observed = counts.sum(0).cpu().numpy()
-            with np.errstate(invalid="ignore", divide="ignore"):
-                means = np.where(observed > 0, totals / observed, np.nan)
+            means = self._task_means(batches)
             keys = net.task_history_keys(f"{phase}_loss")
             for key, value in zip(keys, means.tolist(), strict=True):
                 net.history.record(key, value)
+            labelled = ~np.isnan(means)
+            loss = float(np.mean(net.task_weights_[labelled] * means[labelled]))
+            net.history.record(f"{phase}_loss", loss)
+            net.history.record(f"{phase}_loss_best", bool(loss < self.best_[phase]))
+            self.best_[phase] = min(loss, self.best_[phase])
         net.history.record("task_weights", net.task_weights_.tolist())
+
+    @staticmethod
+    def _task_means(batches):
+        """Each task's mean loss over its observed labels in ``batches``."""
+        losses = torch.stack([losses for losses, _ in batches])
+        counts = torch.stack([(~torch.isnan(y)).sum(0) for _, y in batches])
+        counts = counts.to(losses.device, losses.dtype)
+        totals = (losses * counts).sum(0).cpu().numpy()
+        observed = counts.sum(0).cpu().numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(observed > 0, totals / observed, np.nan)
 
 
 class TaskScoring(Callback):
@@ -77,7 +97,9 @@ class TaskScoring(Callback):
     >>> net = MultiTaskNetClassifier(
     ...     callbacks=[
     ...         TaskScoring("roc_auc"),
-    ...         EarlyStopping(monitor="valid_roc_auc", lower_is_better=False),
+    ...         EarlyStopping(
+    ...             monitor="valid_roc_auc", lower_is_better=False, load_best=True
+    ...         ),
     ...     ]
     ... )
     """

@@ -22,7 +22,10 @@ NET_PARAMETERS = """
     train_split : callable or None, default=ValidSplit(0.2, random_state=0)
         Internal train/validation split (skorch's); ``None`` trains on all
         rows and records no validation loss. The default draws 20% of the rows
-        at random with a fixed seed.
+        at random with a fixed seed. It receives the rows given to ``fit`` with
+        their labels already encoded (standardized, or class indices) and must
+        return subsets of them, as ``ValidSplit`` does; a separate validation
+        set (skorch's ``predefined_split``) would skip that encoding.
     task_weights : array-like of shape (n_tasks,), dict or None, default=None
         Weight of each task's loss, rescaled to mean 1; a dict maps task names
         (of a DataFrame ``Y``) or indices to weights. Grid-searchable.
@@ -47,7 +50,8 @@ NET_ATTRIBUTES = """
         The trained network.
     history_ : skorch.History
         Per epoch: ``train_loss`` and ``valid_loss`` (the task-weighted mean of
-        the per-task losses), ``train_loss_<task>`` and ``valid_loss_<task>``
+        the per-task losses over the epoch's labels, see :class:`PerTaskLoss`),
+        ``train_loss_<task>`` and ``valid_loss_<task>``
         for every task (``<task>`` is the column name of a DataFrame ``Y``,
         else ``task<t>``), ``task_weights``, and the scores of
         :class:`TaskScoring` callbacks.
