@@ -100,7 +100,7 @@ ESTIMATORS = [
     MultiTaskLassoCV(alphas=5, cv=3),
     MultiTaskElasticNetCV(alphas=5, cv=3),
     MultiTaskLinearClassifier(L21ElasticNet(alpha=0.1), tol=1e-10),
-    MultiTaskLogisticRegression(alpha=0.1, tol=1e-10),
+    MultiTaskLogisticRegression(alpha=0.1, tol=1e-12),
     MultiTaskNetRegressor(SmallMLP, max_epochs=20, lr=0.02, verbose=0, random_state=0),
     MultiTaskNetClassifier(SmallMLP, max_epochs=20, lr=0.02, verbose=0, random_state=0),
 ]

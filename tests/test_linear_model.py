@@ -1,8 +1,11 @@
 """Behaviour of the multi-task linear models beyond the reference comparisons."""
 
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from scipy import sparse
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, KFold
@@ -21,6 +24,15 @@ from sklearn_mtl.linear_model import (
     MultiTaskLogisticRegression,
     TraceNorm,
 )
+from sklearn_mtl.linear_model._bcd import (
+    _column_statistics,
+    _ColumnStatistics,
+    _radius_norms,
+    _WorkingSetProblem,
+)
+from sklearn_mtl.linear_model._datafits import Squared
+from sklearn_mtl.linear_model._fista import _datafit_lipschitz
+from sklearn_mtl.linear_model._solver_base import evaluate_optimality
 from sklearn_mtl.metrics import make_multitask_scorer
 from sklearn_mtl.model_selection import MultiTaskStratifiedKFold
 
@@ -275,3 +287,186 @@ def test_decision_function_agrees_with_predict_on_binary_tasks():
     predictions = clf.predict(X)
     for t, classes in enumerate(clf.classes_):
         assert_allclose(predictions[:, t], classes[(decision[:, t] > 0).astype(int)])
+
+
+def _own_rows_data(classify=False, n_tasks=20, n_rows=30, seed=0):
+    """School-like data: each row labelled for its own task only, and two
+    task-level features (constant within a task, far from 0) nearly collinear
+    with the per-task intercepts."""
+    rng = np.random.default_rng(seed)
+    task = np.repeat(np.arange(n_tasks), n_rows)
+    level = 3.0 * rng.standard_normal((n_tasks, 2)) + 5.0
+    X = np.hstack([rng.standard_normal((task.size, 3)), level[task]])
+    W = 0.5 * rng.standard_normal((5, n_tasks)) + 1.0
+    scores = np.einsum("ij,ji->i", X, W[:, task]) + rng.standard_normal(task.size)
+    if classify:
+        medians = np.array([np.median(scores[task == t]) for t in range(n_tasks)])
+        scores = (scores > medians[task]).astype(float)
+    Y = np.full((task.size, n_tasks), np.nan)
+    Y[np.arange(task.size), task] = scores
+    return X, Y, task
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        MultiTaskLinearRegressor(MeanRegularized(alpha=0.1)),
+        MultiTaskLinearRegressor(TraceNorm(alpha=0.05)),
+        MultiTaskLinearClassifier(MeanRegularized(alpha=0.1, beta=0.01)),
+        MultiTaskLinearClassifier(TraceNorm(alpha=0.01)),
+    ],
+    ids=["mean-reg", "trace", "classifier-mean-reg", "classifier-trace"],
+)
+def test_fista_converges_with_intercepts_collinear_with_task_features(model):
+    # FISTA keeps the intercepts at their optimum for the current W, so the
+    # badly conditioned intercept direction is gone: a few dozen iterations,
+    # where gradient steps on (W, b) needed thousands.
+    X, Y, _ = _own_rows_data(classify=isinstance(model, MultiTaskLinearClassifier))
+    model = clone(model).set_params(tol=1e-6, max_iter=100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model.fit(X, Y)
+    assert model.solver_ == "fista"
+    assert model.n_iter_ <= 50
+
+
+def test_fista_intercepts_match_the_problem_centered_within_tasks():
+    # With one label per row, fitting intercepts is the same minimization as
+    # centering X and y within each task and fitting none.
+    X, Y, task = _own_rows_data()
+    x_means = np.array([X[task == t].mean(axis=0) for t in range(Y.shape[1])])
+    y_means = np.nanmean(Y, axis=0)
+    model = MultiTaskLinearRegressor(MeanRegularized(alpha=0.1), tol=1e-10)
+    centered = clone(model).set_params(fit_intercept=False)
+    centered.fit(X - x_means[task], Y - y_means)
+    model.fit(X, Y)
+    assert_allclose(model.coef_, centered.coef_, rtol=1e-6, atol=1e-8)
+    intercepts = y_means - np.sum(x_means * centered.coef_, axis=1)
+    assert_allclose(model.intercept_, intercepts, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("missing", [0.0, 0.3], ids=["uniform", "missing"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_fista_step_comes_from_the_design_centered_within_each_task(
+    missing, fit_intercept
+):
+    # The Lipschitz constant of W -> min_b datafit(XW + b) is the largest
+    # eigenvalue, over tasks t, of w_t X_t^T C_t X_t / n with X_t the task's
+    # observed rows and C_t their centering: not ||[X, 1]||^2 / n.
+    X, Y = _regression_data(missing=missing)
+    X = X + 3.0  # features far from 0 make ||[X, 1]|| much larger
+    observed = ~np.isnan(Y)
+    task_weights = np.array([2.0, 1.0, 0.5])
+    datafit = Squared(np.where(observed, Y, 0.0), observed * 1.0, task_weights)
+    expected = 0.0
+    for t in range(Y.shape[1]):
+        rows = X[observed[:, t]]
+        if fit_intercept:
+            rows = rows - rows.mean(axis=0)
+        largest = np.linalg.eigvalsh(rows.T @ rows)[-1]
+        expected = max(expected, task_weights[t] * largest / X.shape[0])
+    lipschitz = _datafit_lipschitz(X, datafit, fit_intercept)
+    # An upper bound (a safe step), at most 3% (the Lanczos tolerance) above.
+    assert expected <= lipschitz <= (1.03 + 1e-9) * expected
+
+
+def test_dual_gap_is_never_negative():
+    # At alpha >= alpha_max, W = 0 and the gap is 0 up to round-off, which
+    # here is negative: it is reported as 0.
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((30, 4))
+    Y = X @ rng.standard_normal((4, 3)) + rng.standard_normal((30, 3))
+    Y[rng.random(Y.shape) < 0.2] = np.nan
+    for model in (
+        MultiTaskLasso(alpha=100.0),
+        MultiTaskLinearRegressor(TraceNorm(alpha=100.0)),
+    ):
+        model.fit(X, Y)
+        observed = ~np.isnan(Y)
+        datafit = Squared(np.where(observed, Y, 0.0), observed * 1.0, np.ones(3))
+        coefs = model.coef_.T[np.newaxis]
+        raw = evaluate_optimality(
+            X, datafit, model._penalty(), coefs, X @ coefs[0] + model.intercept_
+        )
+        assert raw.gap < 0
+        assert model.dual_gap_ == 0.0
+
+
+def _reference_l21_epoch(X, weights, residuals, coefs, intercept, means, steps, alpha):
+    """One epoch of block coordinate descent for L21, written with NumPy."""
+    n_samples = X.shape[0]
+    for j in range(X.shape[1]):
+        gradient = -(X[:, j] @ residuals) / n_samples
+        trial = coefs[0, j] - steps[j] * gradient
+        norm = np.linalg.norm(trial)
+        shrink = max(0.0, 1.0 - alpha * steps[j] / norm) if norm > 0 else 0.0
+        delta = shrink * trial - coefs[0, j]
+        coefs[0, j] += delta
+        residuals -= weights * (X[:, [j]] - means[j]) * delta
+        intercept -= means[j] * delta
+
+
+@pytest.mark.parametrize("layout", ["uniform", "masked", "sparse"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_compiled_epoch_matches_a_numpy_epoch(layout, fit_intercept):
+    # The compiled epochs run over one output's rows at a time, on residuals
+    # and weights stored one contiguous column per output (Fortran order):
+    # the working-set state keeps them so, and the epoch is the plain one.
+    X, Y = _regression_data(missing=0.0 if layout == "uniform" else 0.3)
+    observed = ~np.isnan(Y)
+    datafit = Squared(np.where(observed, Y, 0.0), observed * 1.0, np.ones(3))
+    design = sparse.csc_matrix(X) if layout == "sparse" else X
+    raw, centered, means = _ColumnStatistics(design, datafit).take(np.arange(8))
+    lipschitz = centered if fit_intercept else raw
+    means = means if fit_intercept else np.zeros_like(means)
+    problem = _WorkingSetProblem(
+        design,
+        datafit,
+        L21(alpha=0.05),
+        lipschitz,
+        means,
+        fit_intercept=fit_intercept,
+        squared=True,
+    )
+    coefs = np.zeros((1, X.shape[1], 3))
+    state = problem.state(coefs, np.zeros(3))
+    assert state.residuals.flags.f_contiguous and problem.weights.flags.f_contiguous
+    expected = (state.residuals.copy(), coefs.copy(), state.intercept.copy())
+    for _ in range(3):
+        problem.epoch(state, coefs)
+        _reference_l21_epoch(
+            X, datafit.weights, *expected, means, problem.block_steps, 0.05
+        )
+    assert np.any(coefs)
+    for found, reference in zip(
+        (state.residuals, coefs, state.intercept), expected, strict=True
+    ):
+        assert_allclose(found, reference, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("missing", [0.0, 0.3], ids=["uniform", "missing"])
+def test_column_statistics_are_computed_for_working_sets_only(missing, weighted):
+    # Block coordinate descent needs exact per-output statistics for the
+    # features of its working sets only; screening needs, for every feature,
+    # a bound of the largest one, which one pass over X gives (exact when no
+    # label is missing and the weights are uniform).
+    X, Y = _regression_data(missing=missing)
+    observed = ~np.isnan(Y)
+    sample_weight = np.linspace(0.5, 2.0, X.shape[0]) if weighted else np.ones(60)
+    datafit = Squared(
+        np.where(observed, Y, 0.0), observed * sample_weight[:, np.newaxis], np.ones(3)
+    )
+    every = _column_statistics(X, datafit)
+    statistics = _ColumnStatistics(X, datafit)
+    features = np.array([2, 5])
+    for taken, full in zip(statistics.take(features), every, strict=True):
+        # (Without missing labels the means are one column for all outputs.)
+        assert_allclose(taken, np.broadcast_to(full[features], taken.shape))
+    assert np.flatnonzero(statistics._known).tolist() == [2, 5]
+    for fit_intercept, found in ((True, every[1]), (False, every[0])):
+        largest = np.sqrt(found.max(axis=1))
+        bound = _radius_norms(X, datafit, fit_intercept)
+        assert np.all(bound >= largest * (1 - 1e-12))
+        if missing == 0.0 and not weighted:
+            assert_allclose(bound, largest)

@@ -107,15 +107,8 @@ class BlockCoordinateDescent:
     def _solve(self, X, datafit, penalty, coefs, intercept):
         statistics = _ColumnStatistics(X, datafit)
         squared = isinstance(datafit, Squared)
-        lipschitz = (
-            statistics.centered if squared and self.fit_intercept else statistics.raw
-        )
-        radius_norms = np.sqrt(
-            (statistics.centered if self.fit_intercept else statistics.raw).max(
-                axis=1, initial=0.0
-            )
-        )
-        candidates = lipschitz.max(axis=1, initial=0.0) > 0
+        radius_norms = _radius_norms(X, datafit, self.fit_intercept)
+        candidates = radius_norms > 0
         coefs[:, ~candidates] = 0.0
         null_intercept = (
             datafit.null_intercept() if self.fit_intercept else np.zeros_like(intercept)
@@ -158,12 +151,13 @@ class BlockCoordinateDescent:
                 coefs[:, screened] = 0.0
                 candidates &= ~screened
             working_set = self._working_set(coefs, distances, candidates)
+            raw, centered, means = statistics.take(working_set)
             inner = _WorkingSetProblem(
                 X[:, working_set],
                 datafit,
                 penalty,
-                lipschitz[working_set],
-                statistics.means[working_set],
+                centered if squared and self.fit_intercept else raw,
+                means,
                 fit_intercept=self.fit_intercept,
                 squared=squared,
             )
@@ -236,6 +230,8 @@ class _WorkingSetProblem:
             for entrywise in penalty.part_is_entrywise
         ]
         self.prox_code = penalty.row_prox_code() if squared else None
+        # The compiled epochs want one contiguous column per output.
+        self.weights = np.asfortranarray(datafit.weights) if squared else None
 
     def column(self, j):
         """Rows and values of the nonzero entries of column ``j`` (all if dense)."""
@@ -261,7 +257,7 @@ class _WorkingSetProblem:
             code, params = self.prox_code
             datafit = self.datafit
             arguments = (
-                datafit.weights, datafit.output_weights, datafit.uniform,
+                self.weights, datafit.output_weights, datafit.uniform,
                 state.residuals, coefs, state.intercept,
                 self.means, self.fit_intercept, self.block_steps, self.entry_steps,
                 code, np.asarray(params, dtype=np.float64),
@@ -318,7 +314,9 @@ class _Residuals:
             datafit.intercept(Z) if problem.fit_intercept else np.zeros(Z.shape[1])
         )
         self.predictions = Z + self.intercept
-        self.residuals = datafit.weights * (datafit.Y - self.predictions)
+        self.residuals = np.asfortranarray(
+            datafit.weights * (datafit.Y - self.predictions)
+        )
 
     def end_epoch(self):
         """Nothing to do: the compiled epoch keeps the intercepts optimal."""
@@ -364,38 +362,96 @@ class _Predictions:
 class _ColumnStatistics:
     """Weighted squared norms and means of the columns of X, per output.
 
-    Attributes
+    Computed for a feature the first time a working set holds it: features
+    that never enter one cost nothing (with missing labels, the statistics of
+    all features are two products of X with an (n_samples, n_outputs) array).
+
+    Parameters
     ----------
-    raw : ndarray of shape (n_features, n_outputs)
-        ``curvature_u * sum_i weight_iu x_ij^2 / n``: the Lipschitz constant of
-        the datafit along coefficient ``(j, u)``.
-    centered : ndarray of shape (n_features, n_outputs)
-        The same with each column centered by its weighted mean over the rows
-        of the output.
-    means : ndarray of shape (n_features, n_outputs)
-        The weighted means.
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Design matrix.
+    datafit : Squared or Logistic
+        Datafit of the problem.
     """
 
     def __init__(self, X, datafit):
-        n_samples = datafit.n_samples
-        squares = X.multiply(X) if sparse.issparse(X) else X**2
-        observed = datafit.observed_weights
-        if datafit.uniform:
-            squared_norms = np.asarray(squares.sum(axis=0)).ravel()[:, np.newaxis]
-            means = np.asarray(X.mean(axis=0)).ravel()[:, np.newaxis]
-            counts = np.full((1, datafit.n_outputs), float(n_samples))
-            squared_norms = squared_norms * datafit.output_weights
-            means = np.broadcast_to(means, (means.shape[0], datafit.n_outputs))
-        else:
-            squared_norms = np.asarray(squares.T @ datafit.weights)
-            counts = observed.sum(axis=0, keepdims=True)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                means = np.asarray(X.T @ observed) / np.where(counts > 0, counts, 1)
-        centered = squared_norms - counts * datafit.output_weights * means**2
-        scale = datafit.curvature / n_samples
-        self.raw = squared_norms * scale
-        self.centered = np.maximum(centered, 0.0) * scale
-        self.means = np.ascontiguousarray(means)
+        self.X = X
+        self.datafit = datafit
+        shape = (X.shape[1], datafit.n_outputs)
+        self._raw, self._centered, self._means = (np.zeros(shape) for _ in range(3))
+        self._known = np.zeros(X.shape[1], dtype=bool)
+
+    def take(self, features):
+        """The statistics of some features, computing those not known yet.
+
+        Parameters
+        ----------
+        features : ndarray of int
+            Indices of features.
+
+        Returns
+        -------
+        raw : ndarray of shape (n_chosen, n_outputs)
+            ``curvature_u * sum_i weight_iu x_ij^2 / n``: the Lipschitz
+            constant of the datafit along coefficient ``(j, u)``.
+        centered : ndarray of shape (n_chosen, n_outputs)
+            The same with each column centered by its weighted mean over the
+            rows of the output.
+        means : ndarray of shape (n_chosen, n_outputs)
+            The weighted means.
+        """
+        new = features[~self._known[features]]
+        if new.size:
+            statistics = _column_statistics(self.X[:, new], self.datafit)
+            for known, found in zip(
+                (self._raw, self._centered, self._means), statistics, strict=True
+            ):
+                known[new] = found
+            self._known[new] = True
+        return self._raw[features], self._centered[features], self._means[features]
+
+
+def _column_statistics(X, datafit):
+    """Raw and centered weighted squared norms, and means (see ``take``)."""
+    n_samples = datafit.n_samples
+    squares = X.multiply(X) if sparse.issparse(X) else X**2
+    observed = datafit.observed_weights
+    if datafit.uniform:
+        squared_norms = np.asarray(squares.sum(axis=0)).ravel()[:, np.newaxis]
+        means = np.asarray(X.mean(axis=0)).ravel()[:, np.newaxis]
+        counts = np.full((1, datafit.n_outputs), float(n_samples))
+        squared_norms = squared_norms * datafit.output_weights
+    else:
+        squared_norms = np.asarray(squares.T @ datafit.weights)
+        counts = observed.sum(axis=0, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            means = np.asarray(X.T @ observed) / np.where(counts > 0, counts, 1)
+    centered = squared_norms - counts * datafit.output_weights * means**2
+    scale = datafit.curvature / n_samples
+    return squared_norms * scale, np.maximum(centered, 0.0) * scale, means
+
+
+def _radius_norms(X, datafit, fit_intercept):
+    """Per feature, a bound of the square root of its largest statistic.
+
+    ``sqrt(max_u centered_ju)`` (``raw`` without intercept) scales the
+    gap-safe radius of feature ``j``. The entry weights are ``s_i * w_u`` on
+    the observed entries, with ``s`` the sample weights, so a sum over the
+    rows of output ``u`` around its own weighted mean is at most the sum over
+    all rows around their ``s``-weighted mean: one pass over X bounds every
+    output (exactly when no label is missing and weights are uniform).
+    """
+    rows = datafit.observed_weights.max(axis=1, initial=0.0)
+    if sparse.issparse(X):
+        squared_norms = np.asarray(X.multiply(X).T @ rows).ravel()
+        sums = np.asarray(X.T @ rows).ravel()
+    else:
+        squared_norms = np.einsum("ij,i,ij->j", X, rows, X)
+        sums = rows @ X
+    if fit_intercept:
+        squared_norms = np.maximum(squared_norms - sums**2 / rows.sum(), 0.0)
+    scale = np.max(datafit.curvature * datafit.output_weights, initial=0.0)
+    return np.sqrt(squared_norms * scale / datafit.n_samples)
 
 
 def _linear_part(X, coefs, rows):

@@ -83,20 +83,23 @@ def squared_epoch_dense(
     """One epoch over the columns of a dense (Fortran-ordered) ``X``.
 
     ``uniform`` says that ``weights[i, u] == output_weights[u]`` for every row.
+    ``residuals`` and ``weights`` are Fortran-ordered (one contiguous column
+    per output): every loop runs over the rows of one output, long and
+    contiguous, which is about twice as fast as rows of ``n_outputs``.
     """
     n_samples, n_features = X.shape
     n_parts, _, n_outputs = coefs.shape
     gradient = np.empty(n_outputs)
     trial = np.empty(n_outputs)
     delta = np.empty(n_outputs)
+    column = np.empty(n_samples)
     for j in range(n_features):
         for part in range(n_parts):
-            gradient[:] = 0.0
-            for i in range(n_samples):
-                x = X[i, j]
-                for u in range(n_outputs):
-                    gradient[u] -= x * residuals[i, u]
-            gradient /= n_samples
+            for u in range(n_outputs):
+                total = 0.0
+                for i in range(n_samples):
+                    total += X[i, j] * residuals[i, u]
+                gradient[u] = -total / n_samples
             if not _update_row(
                 code, part, j, gradient, coefs, block_steps, entry_steps, params,
                 trial, delta,
@@ -106,18 +109,17 @@ def squared_epoch_dense(
                 # Every weight of output u is output_weights[u] and every mean
                 # of column j is the same: a rank-one update.
                 center = means[j, 0] if fit_intercept else 0.0
+                for i in range(n_samples):
+                    column[i] = X[i, j] - center
                 for u in range(n_outputs):
-                    trial[u] = output_weights[u] * delta[u]
-                for i in range(n_samples):
-                    x = X[i, j] - center
-                    for u in range(n_outputs):
-                        residuals[i, u] -= x * trial[u]
+                    scale = output_weights[u] * delta[u]
+                    for i in range(n_samples):
+                        residuals[i, u] -= column[i] * scale
             else:
-                for i in range(n_samples):
-                    x = X[i, j]
-                    for u in range(n_outputs):
-                        shift = x - means[j, u] if fit_intercept else x
-                        residuals[i, u] -= weights[i, u] * shift * delta[u]
+                for u in range(n_outputs):
+                    center = means[j, u] if fit_intercept else 0.0
+                    for i in range(n_samples):
+                        residuals[i, u] -= weights[i, u] * (X[i, j] - center) * delta[u]
             if fit_intercept:
                 for u in range(n_outputs):
                     intercept[u] -= means[j, u] * delta[u]
@@ -128,34 +130,35 @@ def squared_epoch_sparse(
     indptr, indices, data, weights, output_weights, uniform, residuals, coefs,
     intercept, means, fit_intercept, block_steps, entry_steps, code, params,
 ):  # fmt: skip
-    """One epoch over the columns of a CSC ``X`` given by its arrays."""
+    """One epoch over the columns of a CSC ``X`` given by its arrays.
+
+    ``residuals`` and ``weights`` are Fortran-ordered, as for the dense epoch.
+    """
     n_samples = residuals.shape[0]
     n_parts, n_features, n_outputs = coefs.shape
     gradient = np.empty(n_outputs)
     trial = np.empty(n_outputs)
     delta = np.empty(n_outputs)
     for j in range(n_features):
+        start, stop = indptr[j], indptr[j + 1]
         for part in range(n_parts):
-            gradient[:] = 0.0
-            for position in range(indptr[j], indptr[j + 1]):
-                i = indices[position]
-                x = data[position]
-                for u in range(n_outputs):
-                    gradient[u] -= x * residuals[i, u]
-            gradient /= n_samples
+            for u in range(n_outputs):
+                total = 0.0
+                for position in range(start, stop):
+                    total += data[position] * residuals[indices[position], u]
+                gradient[u] = -total / n_samples
             if not _update_row(
                 code, part, j, gradient, coefs, block_steps, entry_steps, params,
                 trial, delta,
             ):  # fmt: skip
                 continue
-            for position in range(indptr[j], indptr[j + 1]):
-                i = indices[position]
-                x = data[position]
-                for u in range(n_outputs):
-                    residuals[i, u] -= weights[i, u] * x * delta[u]
+            for u in range(n_outputs):
+                for position in range(start, stop):
+                    i = indices[position]
+                    residuals[i, u] -= weights[i, u] * data[position] * delta[u]
             if fit_intercept:
-                for i in range(n_samples):
-                    for u in range(n_outputs):
-                        residuals[i, u] += weights[i, u] * means[j, u] * delta[u]
                 for u in range(n_outputs):
-                    intercept[u] -= means[j, u] * delta[u]
+                    shift = means[j, u] * delta[u]
+                    for i in range(n_samples):
+                        residuals[i, u] += weights[i, u] * shift
+                    intercept[u] -= shift

@@ -62,7 +62,7 @@ _ATTRIBUTES = """
     n_iter_ : int
         Epochs or iterations run.
     dual_gap_ : float
-        Duality gap at the solution; NaN for the penalties without one.
+        Duality gap at the solution (>= 0); NaN for the penalties without one.
     solver_ : str
         The solver that ran.
     n_tasks_ : int

@@ -282,7 +282,7 @@ class MultiTaskLassoCV(_MultiTaskLinearModelCV):
     n_iter_ : int
         Epochs of the final fit.
     dual_gap_ : float
-        Duality gap of the final fit.
+        Duality gap of the final fit (>= 0).
     n_tasks_ : int
         Number of tasks.
     n_features_in_ : int
@@ -371,7 +371,7 @@ class MultiTaskElasticNetCV(_MultiTaskLinearModelCV):
     n_iter_ : int
         Epochs of the final fit.
     dual_gap_ : float
-        Duality gap of the final fit.
+        Duality gap of the final fit (>= 0).
     n_tasks_ : int
         Number of tasks.
     n_features_in_ : int

@@ -5,7 +5,9 @@ column of ``W``), the weight of every entry (sample weight x task weight, 0
 where the label is missing) and ``n``, the number of rows. Its methods take the
 linear predictions ``Z = X W + b`` of shape ``(n_samples, n_outputs)`` and
 give the loss, its gradient with respect to ``Z``, the Fenchel dual value at a
-scaled gradient (for duality gaps) and the best intercepts for fixed ``W``.
+scaled gradient (for duality gaps) and the best intercepts for fixed ``W``
+(:meth:`~_Datafit.eliminate_intercept`: the loss of ``W`` alone, the
+intercepts minimized out).
 
 Regression has one output per task. Classification has one output (a logit)
 per binary task and one per class for a multiclass task.
@@ -34,10 +36,54 @@ class _Datafit:
         self.weights = observed_weights * output_weights
         self.n_samples = observed_weights.shape[0]
         self.uniform = bool(np.all(observed_weights == 1.0))
+        totals = observed_weights.sum(axis=0)
+        self._inverse_totals = np.divide(
+            1.0, totals, out=np.zeros_like(totals), where=totals > 0
+        )
 
     @property
     def n_outputs(self):
         return self.weights.shape[1]
+
+    def column_means(self, Z):
+        """Weighted mean of each column of ``Z`` over its output's observed rows.
+
+        0 for an output without any observed row.
+        """
+        return np.einsum("ij,ij->j", Z, self.observed_weights) * self._inverse_totals
+
+    def center(self, Z):
+        """``Z`` minus :meth:`column_means`: the part intercepts cannot absorb."""
+        return Z - self.column_means(Z)
+
+    def value_and_gradient(self, Z):
+        """The loss at ``Z`` and its gradient with respect to ``Z``."""
+        return self.value(Z), self.gradient(Z)
+
+    def eliminate_intercept(self, linear, intercept):
+        """Best intercepts for the linear part, and the loss and its gradient there.
+
+        Parameters
+        ----------
+        linear : ndarray of shape (n_samples, n_outputs)
+            Linear predictions without intercept, ``X W``.
+        intercept : ndarray of shape (n_outputs,)
+            Starting point of an iterative minimization (ignored by a
+            closed form).
+
+        Returns
+        -------
+        intercept : ndarray of shape (n_outputs,)
+            The minimizer ``b*`` of the loss at ``linear + b``.
+        value : float
+            The loss at ``linear + b*``: the loss of ``W`` alone.
+        gradient : ndarray of shape (n_samples, n_outputs)
+            Its gradient with respect to ``Z`` at ``linear + b*``. Each
+            column sums to 0, so ``X^T gradient`` is also the gradient of the
+            loss of ``W`` alone (the intercepts' own gradient vanishes).
+        """
+        intercept = self.intercept(linear, intercept)
+        return (intercept, *self.value_and_gradient(linear + intercept))
 
 
 class Squared(_Datafit):
@@ -57,12 +103,28 @@ class Squared(_Datafit):
         super().__init__(observed_weights, output_weights)
         self.Y = Y
         self.curvature = np.ones(Y.shape[1])
+        self._target_means = self.column_means(Y)
 
     def value(self, Z):
         return np.sum(self.weights * (self.Y - Z) ** 2) / (2.0 * self.n_samples)
 
     def gradient(self, Z):
         return self.weights * (Z - self.Y) / self.n_samples
+
+    def value_and_gradient(self, Z):
+        return self._value_and_gradient(Z - self.Y)
+
+    def eliminate_intercept(self, linear, intercept=None):
+        intercept = self.intercept(linear)
+        residuals = linear - self.Y
+        residuals += intercept
+        return (intercept, *self._value_and_gradient(residuals))
+
+    def _value_and_gradient(self, residuals):
+        """The loss and its gradient from the residuals ``Z - Y``, in one pass each."""
+        gradient = self.weights * residuals
+        gradient /= self.n_samples
+        return 0.5 * np.vdot(gradient, residuals), gradient
 
     def dual(self, Z, scale):
         """``-f*(scale * gradient(Z))``: the datafit's part of the dual objective."""
@@ -72,11 +134,11 @@ class Squared(_Datafit):
 
     def intercept(self, Z, intercept=None):
         """Best intercepts for the linear part ``Z``: weighted mean residuals."""
-        return _weighted_column_means(self.Y - Z, self.observed_weights)
+        return self._target_means - self.column_means(Z)
 
     def null_intercept(self):
         """Best intercepts with ``W = 0``: the weighted mean of each output."""
-        return _weighted_column_means(self.Y, self.observed_weights)
+        return self._target_means.copy()
 
     def gap_scale(self, null_intercept):
         """``||Y - b0||^2_weights / n``: scikit-learn's reference for ``tol``."""
@@ -113,6 +175,7 @@ class Logistic(_Datafit):
         binary = np.array([k <= 2 for k in n_classes])
         self._binary_outputs = starts[binary]
         self._binary_sign = np.where(codes[:, binary] == 1, 1.0, -1.0)
+        self._binary_targets = (codes[:, binary] == 1).astype(np.float64)
         self._multiclass = [
             (slice(start, start + size), codes[:, t].astype(np.intp))
             for t, (start, size) in enumerate(zip(starts, sizes, strict=True))
@@ -211,35 +274,41 @@ class Logistic(_Datafit):
         """
         intercept = intercept.copy()
         for _ in range(max_steps):
-            shifted = Z + intercept
-            gradient = self.gradient(shifted)
-            intercept -= self._newton_step(shifted, gradient)
-            if np.max(np.abs(gradient.sum(axis=0)), initial=0.0) <= 1e-12:
+            step, gradient = self._newton_step(Z + intercept)
+            intercept -= step
+            if np.max(np.abs(gradient), initial=0.0) <= 1e-12:
                 break
         return intercept
 
-    def _newton_step(self, Z, gradient):
+    def _newton_step(self, Z):
+        """Newton step on the intercepts at ``Z`` and their gradient there.
+
+        The probabilities are computed once for both.
+        """
         step = np.zeros(self.n_outputs)
+        gradient = np.zeros(self.n_outputs)
         binary = self._binary_outputs
+        weights = self.weights[:, binary] / self.n_samples
         probability = expit(Z[:, binary])
-        hessian = (
-            np.sum(self.weights[:, binary] * probability * (1 - probability), axis=0)
-            / self.n_samples
+        gradient[binary] = np.einsum(
+            "ij,ij->j", weights, probability - self._binary_targets
         )
-        total = gradient[:, binary].sum(axis=0)
+        probability *= 1.0 - probability
+        hessian = np.einsum("ij,ij->j", weights, probability)
         with np.errstate(divide="ignore", invalid="ignore"):
-            step[binary] = np.where(hessian > 0, total / hessian, 0.0)
-        for outputs, _ in self._multiclass:
+            step[binary] = np.where(hessian > 0, gradient[binary] / hessian, 0.0)
+        for outputs, codes in self._multiclass:
             probabilities = softmax(Z[:, outputs], axis=1)
             weights = self.weights[:, outputs.start] / self.n_samples
+            gradient[outputs] = weights @ probabilities - np.bincount(
+                codes, weights, minlength=outputs.stop - outputs.start
+            )
             hessian = (
                 np.diag(weights @ probabilities)
                 - (probabilities.T * weights) @ probabilities
             )
-            step[outputs] = np.linalg.lstsq(
-                hessian, gradient[:, outputs].sum(axis=0), rcond=None
-            )[0]
-        return step
+            step[outputs] = np.linalg.lstsq(hessian, gradient[outputs], rcond=None)[0]
+        return step, gradient
 
     def gap_scale(self, null_intercept):
         """Loss of the intercept-only model: the reference for ``tol``."""

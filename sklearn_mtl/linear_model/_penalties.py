@@ -532,11 +532,15 @@ class _QuadraticTaskPenalty(_Penalty):
         super()._validate(n_tasks)
         _check_number(type(self).__name__, "beta", self.beta)
 
+    def _task_product(self, W):
+        """``W Q``: the gradient of the penalty."""
+        return W @ self._task_matrix(W.shape[1])
+
     def smooth_value(self, W):
-        return 0.5 * np.sum((W @ self._task_matrix(W.shape[1])) * W)
+        return 0.5 * np.vdot(self._task_product(W), W)
 
     def smooth_gradient(self, W):
-        return W @ self._task_matrix(W.shape[1])
+        return self._task_product(W)
 
     def smooth_lipschitz(self, n_tasks):
         return float(np.linalg.eigvalsh(self._task_matrix(n_tasks))[-1])
@@ -576,6 +580,11 @@ class MeanRegularized(_QuadraticTaskPenalty):
         centering = np.eye(n_tasks) - 1.0 / n_tasks
         return self.alpha * centering + self.beta * np.eye(n_tasks)
 
+    def _task_product(self, W):
+        product = (self.alpha + self.beta) * W
+        product -= (self.alpha / W.shape[1]) * W.sum(axis=1, keepdims=True)
+        return product
+
 
 class GraphLaplacian(_QuadraticTaskPenalty):
     """Graph-regularized penalty over a task graph.
@@ -609,11 +618,8 @@ class GraphLaplacian(_QuadraticTaskPenalty):
 
     def _validate(self, n_tasks):
         super()._validate(n_tasks)
-        self._adjacency(n_tasks)
-
-    def _adjacency(self, n_tasks):
         if self.adjacency is None:
-            return np.ones((n_tasks, n_tasks)) - np.eye(n_tasks)
+            return
         adjacency = np.asarray(self.adjacency, dtype=np.float64)
         if adjacency.shape != (n_tasks, n_tasks):
             raise ValueError(
@@ -631,6 +637,12 @@ class GraphLaplacian(_QuadraticTaskPenalty):
                 "Expected a symmetric adjacency for GraphLaplacian; got "
                 "adjacency != adjacency.T."
             )
+
+    def _adjacency(self, n_tasks):
+        """The validated adjacency without its diagonal."""
+        if self.adjacency is None:
+            return np.ones((n_tasks, n_tasks)) - np.eye(n_tasks)
+        adjacency = np.asarray(self.adjacency, dtype=np.float64)
         return adjacency - np.diag(np.diag(adjacency))
 
     def _task_matrix(self, n_tasks):

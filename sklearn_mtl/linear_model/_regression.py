@@ -125,7 +125,7 @@ class MultiTaskLinearRegressor(_RegressorBase):
     n_iter_ : int
         Epochs or iterations run.
     dual_gap_ : float
-        Duality gap at the solution; NaN for the penalties without one.
+        Duality gap at the solution (>= 0); NaN for the penalties without one.
     solver_ : str
         The solver that ran: ``"bcd"`` or ``"fista"``.
     n_tasks_ : int
@@ -221,7 +221,7 @@ class MultiTaskLasso(_RegressorBase):
     n_iter_ : int
         Epochs run.
     dual_gap_ : float
-        Duality gap at the solution.
+        Duality gap at the solution (>= 0).
     solver_ : str
         The solver that ran.
     n_tasks_ : int
@@ -311,7 +311,7 @@ class MultiTaskElasticNet(_RegressorBase):
     n_iter_ : int
         Epochs run.
     dual_gap_ : float
-        Duality gap at the solution.
+        Duality gap at the solution (>= 0).
     solver_ : str
         The solver that ran.
     n_tasks_ : int

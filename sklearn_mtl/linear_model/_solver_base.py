@@ -29,13 +29,17 @@ class SolverResult:
     n_iter : int
         Epochs of coordinate descent, or iterations of proximal gradient.
     dual_gap : float
-        Duality gap at the solution, NaN where the problem has none.
+        Duality gap at the solution, NaN where the problem has none. Clipped
+        at 0: a gap is never negative, but its round-off can be (-1e-16).
     """
 
     coefs: np.ndarray
     intercept: np.ndarray
     n_iter: int
     dual_gap: float
+
+    def __post_init__(self):
+        self.dual_gap = float(np.maximum(self.dual_gap, 0.0))
 
 
 @dataclass
