@@ -314,13 +314,17 @@ class MultiTaskNet(NeuralNet):
         -------
         loss : Tensor (scalar)
         """
-        if np.all(self.task_weights_ == 1.0):
-            return task_losses.mean()
         weights = self._loss_weights
-        if weights is None or weights.device != task_losses.device:
-            weights = torch.as_tensor(self.task_weights_, device=task_losses.device)
+        if (
+            weights is None
+            or weights.device != task_losses.device
+            or weights.dtype != task_losses.dtype
+        ):
+            weights = torch.as_tensor(
+                self.task_weights_, dtype=task_losses.dtype, device=task_losses.device
+            )
             self._loss_weights = weights
-        return (weights.to(task_losses.dtype) * task_losses).mean()
+        return (weights * task_losses).mean()
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         """The task-weighted mean of the per-task masked losses."""

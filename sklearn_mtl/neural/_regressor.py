@@ -79,8 +79,9 @@ class MultiTaskNetRegressor(MultiTaskRegressorMixin, MultiTaskNet):
         n_tasks = targets.n_tasks
         if not self.standardize_targets:
             return np.zeros(n_tasks), np.ones(n_tasks)
-        mean = np.array([targets.observed(t)[1].mean() for t in range(n_tasks)])
-        scale = np.array([targets.observed(t)[1].std() for t in range(n_tasks)])
+        labels = [targets.observed(t)[1] for t in range(n_tasks)]
+        mean = np.array([task_labels.mean() for task_labels in labels])
+        scale = np.array([task_labels.std() for task_labels in labels])
         return mean, np.where(scale > 0, scale, 1.0)
 
     def predict(self, X):
