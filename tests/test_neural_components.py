@@ -96,6 +96,36 @@ def test_masked_loss_all_regression_fast_branch():
     assert losses[2].item() == 0.0
 
 
+@pytest.mark.parametrize("kinds", [["regression"] * 3, ["regression", "binary"] * 2])
+def test_masked_squared_error_gradients(kinds):
+    # The squared error skips the mask product: its gradients (float64,
+    # against finite differences) and values (against the masked path of any
+    # other regression loss) must be those of the masked mean.
+    generator = torch.Generator().manual_seed(3)
+    shape = (9, len(kinds))
+    y_pred = torch.randn(shape, generator=generator, dtype=torch.float64)
+    y_true = torch.randint(0, 2, shape, generator=generator).double()
+    y_true[torch.rand(shape, generator=generator) < 0.3] = float("nan")
+    y_true[:, 0] = float("nan")  # a task without labels in the batch
+    y_pred.requires_grad_(True)
+    sizes = [1] * len(kinds)
+    fused = MaskedMultiTaskLoss(kinds, sizes)
+    elementwise = MaskedMultiTaskLoss(
+        kinds, sizes, regression_loss=lambda a, b: F.mse_loss(a, b, reduction="none")
+    )
+    assert torch.autograd.gradcheck(lambda y: fused(y, y_true), (y_pred,))
+    torch.testing.assert_close(fused(y_pred, y_true), elementwise(y_pred, y_true))
+
+
+def test_masked_squared_error_keeps_non_finite_outputs():
+    # a diverged output at an observed label is not masked away
+    y_pred = torch.tensor([[1.0, 2.0], [float("nan"), 0.0]])
+    y_true = torch.tensor([[0.0, float("nan")], [1.0, 0.0]])
+    losses = MaskedMultiTaskLoss(["regression"] * 2, [1, 1])(y_pred, y_true)
+    assert torch.isnan(losses[0])
+    assert losses[1].item() == 0.0
+
+
 def test_masked_loss_ignores_outputs_at_missing_labels():
     y_pred, y_true = mixed_batch()
     criterion = MaskedMultiTaskLoss(KINDS, SIZES)

@@ -320,11 +320,14 @@ class MultiTaskNet(NeuralNet):
             or weights.device != task_losses.device
             or weights.dtype != task_losses.dtype
         ):
+            # mean_t(w_t * loss_t) as one dot product with w / n_tasks
             weights = torch.as_tensor(
-                self.task_weights_, dtype=task_losses.dtype, device=task_losses.device
+                self.task_weights_ / len(self.task_weights_),
+                dtype=task_losses.dtype,
+                device=task_losses.device,
             )
             self._loss_weights = weights
-        return (weights * task_losses).mean()
+        return torch.dot(weights, task_losses)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         """The task-weighted mean of the per-task masked losses."""
@@ -369,13 +372,13 @@ class MultiTaskNet(NeuralNet):
     def on_batch_end(self, net, batch=None, training=False, **kwargs):
         """Stop with an error naming the epoch and tasks on a non-finite loss.
 
-        Reads the loss skorch has just recorded, so it costs no extra device
-        synchronization.
+        Reads the loss skorch has just recorded in the history, so it costs no
+        extra device synchronization.
         """
         if not training:
             return
-        # skorch has just read the loss with .item(): no new synchronization.
-        loss = kwargs["loss"].item()
+        # The value skorch has just read from the device: no new synchronization.
+        loss = self.history[-1]["batches"][-1]["train_loss"]
         if math.isfinite(loss):
             return
         task_losses = kwargs["task_losses"].detach().cpu().numpy()

@@ -58,13 +58,15 @@ class PerTaskLoss(Callback):
     @staticmethod
     def _task_means(batches):
         """Each task's mean loss over its observed labels in ``batches``."""
-        losses = torch.stack([losses for losses, _ in batches])
-        counts = torch.stack([(~torch.isnan(y)).sum(0) for _, y in batches])
-        counts = counts.to(losses.device, losses.dtype)
-        totals = (losses * counts).sum(0).cpu().numpy()
-        observed = counts.sum(0).cpu().numpy()
+        losses = torch.stack([losses for losses, _ in batches]).cpu().numpy()
+        targets = [y for _, y in batches]
+        observed = ~np.isnan(torch.cat(targets).cpu().numpy())
+        starts = np.cumsum([0] + [len(y) for y in targets[:-1]])
+        counts = np.add.reduceat(observed, starts, axis=0)  # (n_batches, n_tasks)
+        totals = (losses * counts).sum(0)
+        observed_per_task = counts.sum(0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(observed > 0, totals / observed, np.nan)
+            return np.where(observed_per_task > 0, totals / observed_per_task, np.nan)
 
 
 class TaskScoring(Callback):

@@ -78,6 +78,7 @@ class MaskedMultiTaskLoss(nn.Module):
                 f"{len(self.output_sizes)} instead."
             )
         self.regression_loss = _elementwise(regression_loss)
+        self._squared_error = type(self.regression_loss) is nn.MSELoss
         starts = torch.cumsum(torch.tensor((0, *self.output_sizes)), 0).tolist()
         self._slices = [
             slice(start, start + size)
@@ -118,8 +119,10 @@ class MaskedMultiTaskLoss(nn.Module):
         losses : Tensor of shape (n_tasks,)
         """
         self._check_shapes(y_pred, y_true)
+        # On small batches the loss costs one dispatch per torch operation,
+        # more than its arithmetic: it is written with as few as possible.
         observed = y_true == y_true  # False exactly where the label is NaN
-        counts = observed.sum(0).clamp_(min=1)
+        counts = observed.sum(0, dtype=y_pred.dtype).clamp_(min=1)
         if len(self._groups["regression"]) == len(self.task_kinds):
             return self._columnwise(y_pred, y_true, observed, counts, "regression")
         parts = [
@@ -151,6 +154,8 @@ class MaskedMultiTaskLoss(nn.Module):
         target = torch.where(mask, target, output.detach())
         if kind == "regression":
             elementwise = self.regression_loss(output, target)
+            if self._squared_error:  # exactly 0, with a 0 gradient, where missing
+                return elementwise.sum(0) / counts
         else:
             elementwise = nn.functional.binary_cross_entropy_with_logits(
                 output, target.clamp(0.0, 1.0), reduction="none"
