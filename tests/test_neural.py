@@ -39,6 +39,8 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from skorch.callbacks import Callback, Checkpoint, EarlyStopping, ProgressBar
+from skorch.dataset import Dataset
+from skorch.helper import predefined_split
 from torch import nn
 
 from sklearn_mtl.metrics import (
@@ -709,6 +711,80 @@ def test_epoch_loss_is_the_weighted_mean_of_task_losses(batch_size):
 def standardized_with(net, Y):
     """``Y`` in the standard units the regressor trains on."""
     return (Y - net.target_mean_) / net.target_scale_
+
+
+def test_predefined_validation_set_of_raw_regression_labels():
+    # skorch's predefined_split with labels in their own units: they are
+    # standardized as the training labels are, so each task's validation
+    # loss is the squared error of the predictions in standard units
+    X, Y = regression_data()
+    X_valid, Y_valid = regression_data(seed=1)
+    net = MultiTaskNetRegressor(
+        max_epochs=2, train_split=predefined_split(Dataset(X_valid, Y_valid)), **SMALL
+    ).fit(X, Y)
+    residuals = standardized_with(net, net.predict(X_valid)) - standardized_with(
+        net, Y_valid
+    )
+    np.testing.assert_allclose(
+        [net.history[-1, f"valid_loss_task{t}"] for t in range(3)],
+        np.nanmean(residuals**2, axis=0),
+        rtol=1e-5,
+    )
+
+
+def string_labels(codes):
+    """Binary codes as "neg"/"pos", 3-class codes as "a"/"b"/"c", None missing."""
+    Y = np.full(codes.shape, None, dtype=object)
+    for t, names in enumerate([["neg", "pos"], ["a", "b", "c"]]):
+        observed = ~np.isnan(codes[:, t])
+        Y[observed, t] = np.array(names)[codes[observed, t].astype(int)]
+    return Y
+
+
+def test_predefined_validation_set_of_string_labels():
+    X, codes = classification_data()
+    X_valid, codes_valid = classification_data(seed=1)
+    net = MultiTaskNetClassifier(
+        max_epochs=2,
+        train_split=predefined_split(Dataset(X_valid, string_labels(codes_valid))),
+        **SMALL,
+    ).fit(X, string_labels(codes))
+    proba = net.predict_proba(X_valid)
+    for t in range(2):
+        observed = ~np.isnan(codes_valid[:, t])
+        true_class = codes_valid[observed, t].astype(int)
+        log_loss = -np.log(proba[t][observed][np.arange(observed.sum()), true_class])
+        np.testing.assert_allclose(
+            net.history[-1, f"valid_loss_task{t}"], log_loss.mean(), rtol=1e-5
+        )
+
+
+def test_predefined_validation_set_errors():
+    X, codes = classification_data()
+    Y_valid = string_labels(codes)
+    Y_valid[0, 0] = "maybe"
+    net = MultiTaskNetClassifier(
+        max_epochs=1, train_split=predefined_split(Dataset(X, Y_valid)), **SMALL
+    )
+    with raises(
+        ValueError,
+        "Task 0 holds labels ['maybe'] that are not among its classes ['neg', "
+        "'pos'] (from the first fit; pass classes= to the first partial_fit to "
+        "declare them all).",
+    ):
+        net.fit(X, string_labels(codes))
+    net.set_params(train_split=predefined_split(Dataset(X, None)))
+    with raises(
+        ValueError,
+        "Expected the validation Dataset returned by train_split to hold "
+        "labels; got y=None instead.",
+    ):
+        net.fit(X, string_labels(codes))
+    net.set_params(train_split=predefined_split(Dataset(X[:, :3], codes)))
+    with raises(
+        ValueError, "X has 3 features, but MultiTaskNetClassifier is expecting 5"
+    ):
+        net.fit(X, codes)
 
 
 def test_print_log_hides_per_task_columns(capsys):

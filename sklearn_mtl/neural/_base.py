@@ -10,7 +10,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PrintLog
-from skorch.dataset import ValidSplit, unpack_data
+from skorch.dataset import Dataset, ValidSplit, unpack_data
 from skorch.utils import to_tensor
 
 from ..utils import check_multitask_targets, check_task_weights
@@ -185,6 +185,39 @@ class MultiTaskNet(NeuralNet):
                 f"{X.shape[1:]} instead."
             )
         return as_float32(X)
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        """skorch's split, with a validation set of raw data encoded as in fit.
+
+        ``train_split`` receives the rows given to ``fit``, labels encoded.
+        Subsets of them (``ValidSplit``) are used as they are; a
+        ``skorch.dataset.Dataset`` of its own (``predefined_split``) holds raw
+        inputs and labels, which are validated and encoded here as the
+        training rows were.
+        """
+        dataset_train, dataset_valid = super().get_split_datasets(X, y, **fit_params)
+        if type(dataset_valid) is Dataset:
+            dataset_valid = self._encode_validation_set(dataset_valid)
+        return dataset_train, dataset_valid
+
+    def _encode_validation_set(self, dataset):
+        """A :class:`~skorch.dataset.Dataset` of raw data, validated and encoded."""
+        if dataset.y is None:
+            raise ValueError(
+                "Expected the validation Dataset returned by train_split to hold "
+                "labels; got y=None instead."
+            )
+        X = self._validate_inputs(dataset.X, reset=False)
+        targets = check_multitask_targets(
+            dataset.y,
+            target_type=self._target_type,
+            missing_label=getattr(self, "missing_label", None),
+            allow_unlabelled_tasks=True,
+            n_samples=X.shape[0],
+            n_tasks=self.n_tasks_,
+        )
+        Y = self._encode_targets(targets, reset=False)
+        return Dataset(X, Y.astype(np.float32))
 
     def initialize_module(self):
         """Build the module, giving it the input shape and output sizes found."""

@@ -23,9 +23,11 @@ NET_PARAMETERS = """
         Internal train/validation split (skorch's); ``None`` trains on all
         rows and records no validation loss. The default draws 20% of the rows
         at random with a fixed seed. It receives the rows given to ``fit`` with
-        their labels already encoded (standardized, or class indices) and must
-        return subsets of them, as ``ValidSplit`` does; a separate validation
-        set (skorch's ``predefined_split``) would skip that encoding.
+        their labels encoded (standardized, or class indices) and returns
+        subsets of them, as ``ValidSplit`` does, or a separate validation set
+        of raw data: ``predefined_split(Dataset(X_valid, Y_valid))`` (skorch's
+        ``Dataset``, NaN for missing labels), which is validated and encoded as
+        the training rows are.
     task_weights : array-like of shape (n_tasks,), dict or None, default=None
         Weight of each task's loss, rescaled to mean 1; a dict maps task names
         (of a DataFrame ``Y``) or indices to weights. Grid-searchable.
