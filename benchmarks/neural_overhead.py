@@ -16,7 +16,16 @@ same way (plain loop: evaluation mode, ``no_grad``, batches of 256). Runs are
 interleaved and repeated; a ratio is the median over repeats of the per-repeat
 ratio to the plain loop, so that the load of a shared machine cancels out.
 
-Part 2 (``--part gridsearch``): ``GridSearchCV`` over four ``task_weights``
+Part 2 (``--part batches``): the same comparison batch by batch, which a
+shared machine's changing speed cannot bias. For each of ``--batches``
+random batches of 256 rows, one training step of the plain loop and one of
+the net as skorch runs it (``run_single_epoch`` over that one batch: the
+callbacks notified, the step, the history records) are timed back to back,
+in alternating order. The ratio is the total time of the net's steps over
+the plain loop's. It leaves out what an epoch adds once (shuffling, the
+epoch's callbacks: about 1 ms in an epoch of 0.5 s or more).
+
+Part 3 (``--part gridsearch``): ``GridSearchCV`` over four ``task_weights``
 settings (3-fold, 12 fits, 10,000 rows with 30% of labels missing, the same
 trunk, 20 epochs) with ``n_jobs=1`` and ``n_jobs=2``; the ratio of their times,
 interleaved and repeated as above. With ``n_jobs=2`` each joblib worker runs
@@ -25,9 +34,12 @@ torch with one thread (the nets' default in a child process); with
 
 Usage::
 
-    python benchmarks/neural_overhead.py --repeats 5
+    python benchmarks/neural_overhead.py --repeats 7
+    python benchmarks/neural_overhead.py --part batches --batches 3000
 
-writes ``benchmarks/results/neural_overhead.csv`` and ``.md``.
+write ``benchmarks/results/neural_overhead.{csv,md}`` and
+``neural_gridsearch.csv`` (parts 1 and 3), ``neural_batches.{csv,md}``
+(part 2).
 """
 
 import argparse
@@ -157,6 +169,56 @@ def overhead(repeats, epochs):
     return pd.DataFrame(rows)
 
 
+def batches(n_batches):
+    """Per-batch training time of the net and of the plain loop, interleaved."""
+    X, Y = make_data()
+    rows = []
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        rows.append({"threads": threads, **interleaved_steps(X, Y, n_batches, threads)})
+        print(rows[-1], flush=True)
+    return pd.DataFrame(rows)
+
+
+def interleaved_steps(X, Y, n_batches, seed):
+    """Time a plain step and a net step on each of ``n_batches`` random batches."""
+    X_t, Y_t = torch.from_numpy(X), torch.from_numpy(Y)
+    model = new_module()
+    optimizer = torch.optim.Adam(model.parameters(), lr=LR)
+    net = ours(1).fit(X[:BATCH], Y[:BATCH])
+    net.history.new_epoch()
+    net.notify("on_epoch_begin", dataset_train=None, dataset_valid=None)
+
+    def plain_step(batch):
+        optimizer.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(batch[0]), batch[1])
+        loss.backward()
+        optimizer.step()
+        loss.item()
+
+    def net_step(batch):
+        net.run_single_epoch(
+            [batch], training=True, prefix="train", step_fn=net.train_step
+        )
+
+    generator = torch.Generator().manual_seed(seed)
+    times = np.zeros((n_batches, 2))
+    for i in range(n_batches):
+        index = torch.randint(len(X_t), (BATCH,), generator=generator)
+        batch = (X_t[index], Y_t[index])
+        for which in (0, 1) if i % 2 else (1, 0):
+            start = time.perf_counter()
+            (plain_step, net_step)[which](batch)
+            times[i, which] = time.perf_counter() - start
+    times = times[n_batches // 10 :]  # warm-up
+    return {
+        "batches": len(times),
+        "plain step (ms)": 1e3 * times[:, 0].mean(),
+        "net step (ms)": 1e3 * times[:, 1].mean(),
+        "ratio": times[:, 1].sum() / times[:, 0].sum(),
+    }
+
+
 def gridsearch(repeats, epochs):
     X, Y = make_data(n_samples=10_000)
     Y[np.random.default_rng(1).random(Y.shape) < 0.3] = np.nan
@@ -198,7 +260,10 @@ def main():
         "to be amortized, as in a real search)",
     )
     parser.add_argument(
-        "--part", choices=["overhead", "gridsearch", "all"], default="all"
+        "--batches", type=int, default=2000, help="batches of part 'batches'"
+    )
+    parser.add_argument(
+        "--part", choices=["overhead", "batches", "gridsearch", "all"], default="all"
     )
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
@@ -217,6 +282,20 @@ def main():
                 f"| {threads} | {model} | {row.epoch_s:.2f} | {row.predict_s:.3f} "
                 f"| {row.epoch_ratio:.2f}x | {row.predict_ratio:.2f}x |"
             )
+    if args.part in ("batches", "all"):
+        table = batches(args.batches)
+        table.to_csv(RESULTS / "neural_batches.csv", index=False)
+        lines += [
+            "",
+            "| threads | batches | plain step (ms) | net step (ms) | ratio |",
+            "|---|---|---|---|---|",
+        ]
+        for _, row in table.iterrows():
+            lines.append(
+                f"| {row.threads:.0f} | {row.batches:.0f} | "
+                f"{row['plain step (ms)']:.2f} | {row['net step (ms)']:.2f} | "
+                f"{row.ratio:.2f}x |"
+            )
     if args.part in ("gridsearch", "all"):
         table = gridsearch(args.repeats, args.grid_epochs)
         table.to_csv(RESULTS / "neural_gridsearch.csv", index=False)
@@ -228,7 +307,7 @@ def main():
             f"| median of {len(table)} | {median['n_jobs=1 (s)']:.1f} | "
             f"{median['n_jobs=2 (s)']:.1f} | {median['ratio']:.2f}x |",
         ]
-    name = "neural_overhead.md" if args.part != "gridsearch" else "neural_gridsearch.md"
+    name = f"neural_{args.part}.md" if args.part != "all" else "neural_overhead.md"
     (RESULTS / name).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
