@@ -3,10 +3,10 @@
 import warnings
 
 import numpy as np
-from scipy.special import expit, softmax
 from sklearn.base import _fit_context
 
 from ..base import MultiTaskClassifierMixin
+from ..utils._links import class_probabilities
 from ..utils._targets import task_label
 from ._base import MultiTaskLinearModel, as_design, check_penalty, observed_weights
 from ._datafits import Logistic
@@ -174,11 +174,8 @@ class _ClassifierBase(MultiTaskClassifierMixin, MultiTaskLinearModel):
                 constant = np.zeros((X.shape[0], classes.size))
                 constant[:, self._constant_classes[t]] = 1.0
                 probabilities.append(constant)
-            elif classes.size == 2:
-                positive = expit(columns[:, 0])
-                probabilities.append(np.column_stack([1.0 - positive, positive]))
             else:
-                probabilities.append(softmax(columns, axis=1))
+                probabilities.append(class_probabilities(columns))
         return probabilities
 
     def predict_proba(self, X):

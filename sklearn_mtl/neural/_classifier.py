@@ -3,9 +3,9 @@
 import warnings
 
 import numpy as np
-from scipy.special import expit, softmax
 
 from ..base import MultiTaskClassifierMixin
+from ..utils._links import class_probabilities
 from ..utils._targets import task_label
 from ._base import MultiTaskNet
 from ._docs import NET_ATTRIBUTES, NET_PARAMETERS
@@ -132,11 +132,8 @@ class MultiTaskNetClassifier(MultiTaskClassifierMixin, MultiTaskNet):
         ):
             if kind == "constant":
                 probabilities.append(np.ones((logits.shape[0], 1)))
-            elif kind == "binary":
-                positive = expit(logits[:, 0])
-                probabilities.append(np.column_stack([1.0 - positive, positive]))
             else:
-                probabilities.append(softmax(logits, axis=1))
+                probabilities.append(class_probabilities(logits))
         return probabilities
 
     def predict_proba(self, X):
