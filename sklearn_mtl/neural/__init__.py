@@ -3,21 +3,36 @@
 :class:`MultiTaskNetRegressor` and :class:`MultiTaskNetClassifier` are skorch
 ``NeuralNet`` subclasses with masked per-task losses, task weights, per-task
 history and an in-memory batching path; :class:`MultiTaskMLP` is their default
-shared-trunk network.
+shared-trunk network. Architectures live in :mod:`sklearn_mtl.neural.modules`
+and the task weighting strategies (``weighting=``) in
+:mod:`sklearn_mtl.neural.weighting`.
 """
 
 from ._callbacks import PerTaskLoss, TaskScoring
 from ._classifier import MultiTaskNetClassifier
 from ._loss import MaskedMultiTaskLoss
-from ._modules import MultiTaskMLP, TaskHeads
 from ._regressor import MultiTaskNetRegressor
+from .modules import MultiTaskMLP, MultiTaskModule, TaskHeads
+from .weighting import (
+    GradientAggregator,
+    LossWeighting,
+    PCGrad,
+    TaskWeighting,
+    UncertaintyWeighting,
+)
 
 __all__ = [
+    "GradientAggregator",
+    "LossWeighting",
     "MaskedMultiTaskLoss",
     "MultiTaskMLP",
+    "MultiTaskModule",
     "MultiTaskNetClassifier",
     "MultiTaskNetRegressor",
+    "PCGrad",
     "PerTaskLoss",
     "TaskHeads",
     "TaskScoring",
+    "TaskWeighting",
+    "UncertaintyWeighting",
 ]

@@ -7,6 +7,7 @@ from types import MappingProxyType
 
 import numpy as np
 import torch
+from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PrintLog
@@ -18,8 +19,9 @@ from ..utils._targets import task_label
 from ._callbacks import PerTaskLoss, TaskScoring
 from ._data import as_float32, fast_loader_or_none
 from ._loss import MaskedMultiTaskLoss
-from ._modules import MultiTaskMLP
 from ._runtime import torch_runtime
+from .modules import MultiTaskMLP
+from .weighting import TrainingStep, check_weighting
 
 __all__ = ["MultiTaskNet"]
 
@@ -41,6 +43,8 @@ class MultiTaskNet(NeuralNet):
     # skorch sets these three in __init__; fitted state is set in fit only
     # (scikit-learn's convention), so they are class-level defaults here.
     initialized_ = False
+    # ``weighting__<param>`` arguments are the strategy's (as module__<param>).
+    prefixes_ = [*NeuralNet.prefixes_, "weighting"]
     history_ = None
     virtual_params_ = MappingProxyType({})
 
@@ -55,6 +59,7 @@ class MultiTaskNet(NeuralNet):
         batch_size=128,
         train_split=DEFAULT_TRAIN_SPLIT,
         task_weights=None,
+        weighting=None,
         random_state=None,
         torch_num_threads=None,
         **kwargs,
@@ -70,16 +75,12 @@ class MultiTaskNet(NeuralNet):
             **kwargs,
         )
         self.task_weights = task_weights
+        self.weighting = weighting
         self.random_state = random_state
         self.torch_num_threads = torch_num_threads
         for name in ("initialized_", "history_", "virtual_params_"):
             if vars(self)[name] == getattr(type(self), name):
                 del vars(self)[name]
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state["_loss_weights"] = None  # a cache, possibly on a CUDA device
-        return state
 
     def _get_param_names(self):
         # skorch lists every attribute not ending in "_", private ones included
@@ -166,7 +167,8 @@ class MultiTaskNet(NeuralNet):
         self.task_weights_ = check_task_weights(
             self.task_weights, self.n_tasks_, getattr(self, "task_names_", None)
         )
-        self._loss_weights = None  # task_weights_ on the device, made on first use
+        if self.initialized_:  # partial_fit after set_params(task_weights=...)
+            self.weighting_.set_task_weights(self.task_weights_)
         Y = self._encode_targets(targets, reset=reset, classes=classes)
         return X, Y.astype(np.float32)
 
@@ -242,16 +244,36 @@ class MultiTaskNet(NeuralNet):
         return self
 
     def initialize_criterion(self):
-        """Build the masked per-task loss for the tasks found in fit."""
+        """Build the masked per-task loss for the tasks found in fit, and the
+        weighting strategy (:meth:`initialize_weighting`)."""
         if isinstance(self.criterion, torch.nn.Module):
             self.criterion_ = self.criterion
-            return self
-        kwargs = {
-            "task_kinds": self.task_kinds_,
-            "output_sizes": self.output_sizes_,
-            **self.get_params_for("criterion"),
-        }
-        self.criterion_ = self.criterion(**kwargs)
+        else:
+            kwargs = {
+                "task_kinds": self.task_kinds_,
+                "output_sizes": self.output_sizes_,
+                **self.get_params_for("criterion"),
+            }
+            self.criterion_ = self.criterion(**kwargs)
+        return self.initialize_weighting()
+
+    def initialize_weighting(self):
+        """Build ``weighting_``, an initialized copy of the weighting strategy.
+
+        ``weighting`` (None, a name or a strategy object) is cloned, given the
+        ``weighting__<param>`` arguments and initialized for the tasks, the
+        static task weights and the module. It is registered with the net's
+        criteria, as a criterion with learnable parameters would be: skorch
+        moves it to the device, gives its parameters (if any) to the optimizer
+        and saves it with ``save_params(f_weighting=...)``.
+        """
+        strategy = clone(check_weighting(self.weighting))
+        strategy.set_params(**self.get_params_for("weighting"))
+        self.weighting_ = strategy.initialize(
+            self.task_weights_, module=self.module_, task_kinds=self.task_kinds_
+        )
+        if "weighting" not in self._criteria:
+            self._register_attribute("weighting_", self.weighting_, prefixes=False)
         return self
 
     def get_default_callbacks(self):
@@ -333,39 +355,14 @@ class MultiTaskNet(NeuralNet):
         y_true = to_tensor(y_true, device=self.device)
         return self.criterion_(y_pred, y_true)
 
-    def combine_task_losses(self, task_losses, training=False):
-        """The training objective: the task-weighted mean of the task losses.
-
-        Parameters
-        ----------
-        task_losses : Tensor of shape (n_tasks,)
-            Per-task losses.
-        training : bool, default=False
-            Whether this is a training step.
-
-        Returns
-        -------
-        loss : Tensor (scalar)
-        """
-        weights = self._loss_weights
-        if (
-            weights is None
-            or weights.device != task_losses.device
-            or weights.dtype != task_losses.dtype
-        ):
-            # mean_t(w_t * loss_t) as one dot product with w / n_tasks
-            weights = torch.as_tensor(
-                self.task_weights_ / len(self.task_weights_),
-                dtype=task_losses.dtype,
-                device=task_losses.device,
-            )
-            self._loss_weights = weights
-        return torch.dot(weights, task_losses)
-
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        """The task-weighted mean of the per-task masked losses."""
+        """The recorded objective: the task-weighted mean of the masked losses.
+
+        See :meth:`~sklearn_mtl.neural.weighting.TaskWeighting.objective`;
+        what a training step follows depends on ``weighting``.
+        """
         task_losses = self.get_task_losses(y_pred, y_true, X=X, training=training)
-        return self.combine_task_losses(task_losses, training=training)
+        return self.weighting_.objective(task_losses)
 
     def _set_training(self, training=True):
         """Switch train/eval mode only when it changes (skorch does it per batch).
@@ -382,15 +379,64 @@ class MultiTaskNet(NeuralNet):
                 component.train(training)
 
     def train_step_single(self, batch, **fit_params):
-        """Forward, per-task losses, their weighted mean, backward."""
+        """Forward, per-task losses, then the weighting strategy's backward pass.
+
+        A strategy that needs the shared representation gets it: the module's
+        ``shared_representation`` is computed once, and the tasks' outputs
+        from a detached copy of it, so that per-task gradients can stop there.
+        """
         self._set_training(True)
         Xi, yi = unpack_data(batch)
-        y_pred = self.infer(Xi, **fit_params)
+        weighting = self.weighting_
+        representation = representation_input = None
+        if "representation" in weighting.needs:
+            x = to_tensor(Xi, device=self.device)
+            representation = self.module_.shared_representation(x, **fit_params)
+            representation_input = representation.detach().requires_grad_()
+            y_pred = self.module_.task_outputs(representation_input, x)
+        else:
+            y_pred = self.infer(Xi, **fit_params)
         task_losses = self.get_task_losses(y_pred, yi, X=Xi, training=True)
-        loss = self.combine_task_losses(task_losses, training=True)
-        if loss.requires_grad:  # False when every task has a single class
-            loss.backward()
-        return {"loss": loss, "y_pred": y_pred, "task_losses": task_losses}
+        step = TrainingStep(
+            task_losses,
+            y_true=yi,
+            y_pred=y_pred,
+            module=self.module_,
+            output_sizes=self.output_sizes_,
+            representation=representation,
+            representation_input=representation_input,
+            recompute_task_losses=lambda: self._task_losses_without_grad(Xi, yi),
+        )
+        loss, task_weights = weighting.backward(step)
+        return {
+            "loss": loss,
+            "y_pred": y_pred,
+            "task_losses": task_losses,
+            "task_weights": task_weights,
+            "weighting_step": step,
+        }
+
+    def _task_losses_without_grad(self, Xi, yi):
+        with torch.no_grad():
+            return self.get_task_losses(self.infer(Xi), yi, X=Xi, training=True)
+
+    def train_step(self, batch, **fit_params):
+        """skorch's step (gradients, optimizer), then the strategy's after-step hook."""
+        step = super().train_step(batch, **fit_params)
+        self.weighting_.after_optimizer_step(step.pop("weighting_step"))
+        return step
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        """skorch's (a new history row), then the weighting strategy's hook with
+        the per-task training losses of the epochs so far."""
+        super().on_epoch_begin(
+            net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs
+        )
+        keys = self.task_history_keys("train_loss")
+        previous = [[row.get(key, np.nan) for key in keys] for row in self.history[:-1]]
+        self.weighting_.begin_epoch(
+            np.array(previous, dtype=float).reshape(-1, self.n_tasks_)
+        )
 
     def validation_step(self, batch, **fit_params):
         """Forward and per-task losses in evaluation mode, without gradients."""
@@ -399,7 +445,7 @@ class MultiTaskNet(NeuralNet):
         with torch.no_grad():
             y_pred = self.infer(Xi, **fit_params)
             task_losses = self.get_task_losses(y_pred, yi, X=Xi, training=False)
-            loss = self.combine_task_losses(task_losses, training=False)
+            loss = self.weighting_.objective(task_losses)
         return {"loss": loss, "y_pred": y_pred, "task_losses": task_losses}
 
     def on_batch_end(self, net, batch=None, training=False, **kwargs):

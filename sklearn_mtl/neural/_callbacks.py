@@ -1,5 +1,7 @@
 """Callbacks that record per-task training curves in the net's history."""
 
+import warnings
+
 import numpy as np
 import torch
 from skorch.callbacks import Callback
@@ -22,8 +24,12 @@ class PerTaskLoss(Callback):
     composition of the batches (an average of batch losses would count a task
     absent from a batch as a zero loss). It writes ``train_loss_<task>`` and
     ``valid_loss_<task>`` (``<task>`` being the task's name, or ``task<t>``),
-    ``train_loss`` and ``valid_loss`` with their ``_best`` flags, and
-    ``task_weights``, the weights in use. The batches' losses are kept and
+    ``train_loss`` and ``valid_loss`` with their ``_best`` flags (the
+    objective of the net's weighting strategy, see
+    :meth:`~sklearn_mtl.neural.weighting.TaskWeighting.epoch_objective`), and
+    ``task_weights``: the weights the strategy applied, averaged over the
+    training batches where each task had labels (NaN if it had none). The
+    batches' losses are kept and
     averaged at the end of the epoch, so recording costs no computation or
     device synchronization per batch.
     """
@@ -35,38 +41,59 @@ class PerTaskLoss(Callback):
     def on_epoch_begin(self, net, **kwargs):
         self.batches_ = {"train": [], "valid": []}
 
-    def on_batch_end(self, net, batch=None, training=False, task_losses=None, **kw):
+    def on_batch_end(
+        self, net, batch=None, training=False, task_losses=None, task_weights=None, **kw
+    ):
         if task_losses is not None:
             phase = "train" if training else "valid"
-            self.batches_[phase].append((task_losses.detach(), batch[1]))
+            self.batches_[phase].append((task_losses.detach(), batch[1], task_weights))
 
     def on_epoch_end(self, net, **kwargs):
         for phase, batches in self.batches_.items():
             if not batches:
                 continue
-            means = self._task_means(batches)
+            means, counts = self._task_means(batches)
             keys = net.task_history_keys(f"{phase}_loss")
             for key, value in zip(keys, means.tolist(), strict=True):
                 net.history.record(key, value)
-            labelled = ~np.isnan(means)
-            loss = float(np.mean(net.task_weights_[labelled] * means[labelled]))
+            loss = net.weighting_.epoch_objective(means)
             net.history.record(f"{phase}_loss", loss)
             net.history.record(f"{phase}_loss_best", bool(loss < self.best_[phase]))
             self.best_[phase] = min(loss, self.best_[phase])
-        net.history.record("task_weights", net.task_weights_.tolist())
+            if phase == "train":
+                weights = self._epoch_weights(net, batches, counts)
+                net.history.record("task_weights", weights)
 
     @staticmethod
     def _task_means(batches):
-        """Each task's mean loss over its observed labels in ``batches``."""
-        losses = torch.stack([losses for losses, _ in batches]).cpu().numpy()
-        targets = [y for _, y in batches]
+        """Each task's mean loss over its observed labels in ``batches``, and
+        the number of labels of each task in each batch."""
+        losses = torch.stack([losses for losses, _, _ in batches]).cpu().numpy()
+        targets = [y for _, y, _ in batches]
         observed = ~np.isnan(torch.cat(targets).cpu().numpy())
         starts = np.cumsum([0] + [len(y) for y in targets[:-1]])
         counts = np.add.reduceat(observed, starts, axis=0)  # (n_batches, n_tasks)
         totals = (losses * counts).sum(0)
         observed_per_task = counts.sum(0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(observed_per_task > 0, totals / observed_per_task, np.nan)
+            means = np.where(observed_per_task > 0, totals / observed_per_task, np.nan)
+        return means, counts
+
+    @staticmethod
+    def _epoch_weights(net, batches, counts):
+        """Mean weight each task got in the batches where it had labels."""
+        if all(weights is None for _, _, weights in batches):
+            return net.task_weights_.tolist()  # the static weights, as given
+        weights = np.stack(
+            [
+                net.task_weights_ if w is None else w.detach().cpu().numpy()
+                for _, _, w in batches
+            ]
+        ).astype(float)
+        weights[counts == 0] = np.nan
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a task never labelled
+            return np.nanmean(weights, axis=0).tolist()
 
 
 class TaskScoring(Callback):

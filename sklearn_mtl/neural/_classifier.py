@@ -9,7 +9,7 @@ from ..utils._links import class_probabilities
 from ..utils._targets import task_label
 from ._base import MultiTaskNet
 from ._docs import NET_ATTRIBUTES, NET_PARAMETERS
-from ._modules import MultiTaskMLP
+from .modules import MultiTaskMLP
 
 __all__ = ["MultiTaskNetClassifier"]
 

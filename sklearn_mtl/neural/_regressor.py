@@ -5,7 +5,7 @@ import numpy as np
 from ..base import MultiTaskRegressorMixin
 from ._base import MultiTaskNet
 from ._docs import NET_ATTRIBUTES, NET_PARAMETERS
-from ._modules import MultiTaskMLP
+from .modules import MultiTaskMLP
 
 __all__ = ["MultiTaskNetRegressor"]
 

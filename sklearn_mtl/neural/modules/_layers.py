@@ -1,0 +1,52 @@
+"""Building blocks of the multi-task modules."""
+
+import copy
+
+import torch
+from torch import nn
+
+__all__ = ["as_module", "mlp_layers", "output_size"]
+
+
+def as_module(module_or_class):
+    """An instance of ``module_or_class``: a fresh one for a class, a copy else."""
+    if isinstance(module_or_class, nn.Module):
+        return copy.deepcopy(module_or_class)
+    if isinstance(module_or_class, type) and issubclass(module_or_class, nn.Module):
+        return module_or_class()
+    raise TypeError(
+        "Expected an nn.Module class or instance; got "
+        f"{type(module_or_class).__name__} instead."
+    )
+
+
+def mlp_layers(in_features, hidden_units, *, activation, dropout, batch_norm):
+    """Linear -> [BatchNorm] -> activation -> [Dropout] blocks."""
+    layers = []
+    for units in hidden_units:
+        layers.append(nn.Linear(in_features, units))
+        if batch_norm:
+            layers.append(nn.BatchNorm1d(units))
+        layers.append(as_module(activation))
+        if dropout:
+            layers.append(nn.Dropout(dropout))
+        in_features = units
+    return layers
+
+
+def output_size(trunk, input_shape):
+    """Size of the trunk's output vector, from a forward pass on zeros."""
+    was_training = trunk.training
+    trunk.eval()
+    parameter = next(trunk.parameters(), None)
+    device = parameter.device if parameter is not None else "cpu"
+    with torch.no_grad():
+        output = trunk(torch.zeros((2, *input_shape), device=device))
+    trunk.train(was_training)
+    if output.ndim != 2:
+        raise ValueError(
+            "Expected the trunk to map a batch to vectors, of shape (batch, "
+            f"size); got an output of shape {tuple(output.shape)} for a batch of "
+            f"shape {(2, *input_shape)}. End the trunk with nn.Flatten()."
+        )
+    return output.shape[1]
