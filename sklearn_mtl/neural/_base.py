@@ -87,6 +87,20 @@ class MultiTaskNet(NeuralNet):
         # (such as its own _params_to_validate); parameters are public names.
         return [name for name in super()._get_param_names() if not name.startswith("_")]
 
+    def get_params(self, deep=True, **kwargs):
+        """Parameters of the net; with ``deep``, the strategy's as applied.
+
+        ``weighting__<name>`` arguments are applied to a copy of the strategy
+        by :meth:`initialize_weighting` (as ``module__<name>`` arguments are
+        to the module); with ``deep=True`` they take precedence over the
+        strategy object's own values, which scikit-learn also lists.
+        """
+        params = super().get_params(deep=deep, **kwargs)
+        params.update(
+            {k: v for k, v in vars(self).items() if k.startswith("weighting__")}
+        )
+        return params
+
     # ------------------------------------------------------------------ fit
     def fit(self, X, y, **fit_params):
         """Initialize the net (unless warm-starting) and train it on ``X, Y``.
