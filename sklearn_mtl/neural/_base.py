@@ -413,7 +413,7 @@ class MultiTaskNet(NeuralNet):
         task_losses = self.get_task_losses(y_pred, yi, X=Xi, training=True)
         step = TrainingStep(
             task_losses,
-            y_true=yi,
+            y_true=to_tensor(yi, device=self.device),
             y_pred=y_pred,
             module=self.module_,
             output_sizes=self.output_sizes_,

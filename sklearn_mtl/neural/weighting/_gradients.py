@@ -139,16 +139,19 @@ def representation_gradients(step, weighted_losses, tasks):
     task_parameters = step.task_specific_parameters()
     readout = step.module.linear_readout() if representation.ndim == 2 else None
     if readout is not None:
-        (output_grads,) = torch.autograd.grad(
-            weighted_losses.sum(), step.y_pred, retain_graph=True
+        # One backward pass through the losses and the heads gives both the
+        # gradients of the outputs and those of the heads' parameters.
+        output_grads, *head_grads = torch.autograd.grad(
+            weighted_losses.sum(), [step.y_pred, *task_parameters], retain_graph=True
         )
-        if task_parameters:
-            step.y_pred.backward(output_grads / n_tasks, inputs=task_parameters)
+        _accumulate(task_parameters, head_grads, scale=1.0 / n_tasks)
         columns, rows = _task_columns(step.output_sizes, tasks)
-        columns = torch.tensor(columns, device=output_grads.device)
+        if columns != list(range(output_grads.shape[1])):
+            index = torch.tensor(columns, device=output_grads.device)
+            output_grads, readout = output_grads[:, index], readout[index]
         return ReadoutGradients(
-            output_grads[:, columns],
-            readout.detach()[columns],
+            output_grads,
+            readout.detach(),
             torch.tensor(rows, device=output_grads.device),
             len(tasks),
         )
@@ -164,6 +167,15 @@ def representation_gradients(step, weighted_losses, tasks):
     if task_parameters:
         torch.autograd.backward(weighted_losses.sum() / n_tasks, inputs=task_parameters)
     return DenseGradients(rows.flatten(1))
+
+
+def _accumulate(parameters, grads, scale):
+    """Add ``scale * grads`` to the parameters' gradients."""
+    for parameter, grad in zip(parameters, grads, strict=True):
+        if parameter.grad is None:
+            parameter.grad = grad * scale
+        else:
+            parameter.grad.add_(grad, alpha=scale)
 
 
 def parameter_gradients(step, weighted_losses, tasks, shared_parameters):
