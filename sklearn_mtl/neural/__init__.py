@@ -13,26 +13,14 @@ from ._classifier import MultiTaskNetClassifier
 from ._loss import MaskedMultiTaskLoss
 from ._regressor import MultiTaskNetRegressor
 from .modules import MultiTaskMLP, MultiTaskModule, TaskHeads
-from .weighting import (
-    GradientAggregator,
-    LossWeighting,
-    PCGrad,
-    TaskWeighting,
-    UncertaintyWeighting,
-)
 
 __all__ = [
-    "GradientAggregator",
-    "LossWeighting",
     "MaskedMultiTaskLoss",
     "MultiTaskMLP",
     "MultiTaskModule",
     "MultiTaskNetClassifier",
     "MultiTaskNetRegressor",
-    "PCGrad",
     "PerTaskLoss",
     "TaskHeads",
     "TaskScoring",
-    "TaskWeighting",
-    "UncertaintyWeighting",
 ]

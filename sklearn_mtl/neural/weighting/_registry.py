@@ -2,16 +2,44 @@
 
 import difflib
 
+from ._aligned_mtl import AlignedMTL
 from ._base import StaticWeighting, TaskWeighting
+from ._cagrad import CAGrad
+from ._dwa import DynamicWeightAverage
+from ._famo import FAMO
+from ._gls import GeometricLossStrategy
+from ._graddrop import GradDrop
+from ._gradnorm import GradNorm
+from ._gradvac import GradVac
+from ._imtl_g import IMTLG
+from ._imtl_l import IMTLL
+from ._mgda import MGDA
 from ._pcgrad import PCGrad
+from ._rlw import RandomLossWeighting
 from ._uncertainty import UncertaintyWeighting
+from ._upgrad import UPGrad
 
 __all__ = ["WEIGHTINGS", "check_weighting"]
 
 # String shortcuts of the strategies (the class with its default parameters).
 WEIGHTINGS = {
-    "pcgrad": PCGrad,
+    # loss-based
     "uncertainty": UncertaintyWeighting,
+    "dwa": DynamicWeightAverage,
+    "rlw": RandomLossWeighting,
+    "gls": GeometricLossStrategy,
+    "gradnorm": GradNorm,
+    "imtl_l": IMTLL,
+    "famo": FAMO,
+    # gradient-based
+    "mgda": MGDA,
+    "pcgrad": PCGrad,
+    "cagrad": CAGrad,
+    "imtl_g": IMTLG,
+    "aligned_mtl": AlignedMTL,
+    "upgrad": UPGrad,
+    "graddrop": GradDrop,
+    "gradvac": GradVac,
 }
 
 

@@ -1,0 +1,174 @@
+"""Fast adaptive multitask optimization (Liu et al., NeurIPS 2023)."""
+
+import torch
+
+from ._base import LossWeighting, check_number
+
+__all__ = ["FAMO"]
+
+# Added to the losses before their logarithm (as the authors' code does).
+_EPSILON = 1e-8
+_BETAS = (0.9, 0.999)
+_ADAM_EPSILON = 1e-8
+
+
+def masked_adam_step(
+    value, grad, mask, exp_avg, exp_avg_sq, steps, *, lr, weight_decay
+):
+    """One Adam step on the entries ``mask`` of ``value``, in place.
+
+    The rule of ``torch.optim.Adam`` with its default betas and epsilon and
+    L2 ``weight_decay`` (added to the gradient), where each entry counts its
+    own steps for the bias corrections: an entry outside ``mask`` keeps its
+    value and its moments, as if the step had not happened for it.
+
+    Parameters
+    ----------
+    value, grad, exp_avg, exp_avg_sq, steps : Tensor of shape (n,)
+        The parameter, its gradient, Adam's moments and step counts.
+    mask : Tensor of bool of shape (n,)
+    lr, weight_decay : float
+    """
+    beta1, beta2 = _BETAS
+    grad = grad + weight_decay * value
+    steps.add_(mask.to(steps.dtype))
+    exp_avg.copy_(torch.where(mask, torch.lerp(exp_avg, grad, 1 - beta1), exp_avg))
+    exp_avg_sq.copy_(
+        torch.where(mask, beta2 * exp_avg_sq + (1 - beta2) * grad * grad, exp_avg_sq)
+    )
+    # Entries never stepped have steps = 0: their update is masked out below.
+    step_size = lr / (1 - beta1**steps)
+    denom = exp_avg_sq.sqrt() / (1 - beta2**steps).sqrt() + _ADAM_EPSILON
+    value.sub_(torch.where(mask, step_size * exp_avg / denom, 0.0))
+
+
+class FAMO(LossWeighting):
+    """Fast adaptive multitask optimization: decrease all losses at one rate.
+
+    Every task has a logit ``xi_t``; with ``z = softmax(xi)`` over the counted
+    tasks of the batch (``K`` of them), the step follows the gradient of
+
+    ``(1 / n_tasks) * sum_t w_t * K * c * z_t * log(loss_t + eps)``,
+    ``c = 1 / sum_t (z_t / (loss_t + eps))``,
+
+    (``c`` a constant of the backward pass, ``w_t`` the static task weights,
+    ``eps = 1e-8``), that is ``mean_t(w_t * lambda_t * grad loss_t)`` with
+
+    ``lambda_t = K * c * z_t / (loss_t + eps)``,
+
+    weights of mean 1 over the counted tasks; the static weights compose
+    multiplicatively (the weights applied are ``w_t * lambda_t``). After the
+    optimizer's step, the losses of the same batch are computed again (one
+    extra forward pass without gradients, as in the authors' algorithm and
+    code), and the logits take one Adam step (learning rate ``lr``, L2 weight
+    decay ``gamma``) on ``z^T delta``, where ``delta_t = log(loss_t + eps) -
+    log(new_loss_t + eps)`` is each task's decrease of log loss: the tasks
+    that improved least are weighted up. A task that is not counted (no label
+    in the batch, or a static weight of 0) keeps its logit and its Adam state
+    through the step. The losses are expected non-negative (their lower bound
+    is taken to be 0).
+
+    Cost: that of the summed loss, plus a forward pass of the batch without
+    gradients (often a third of a step). The cheaper variant that compares
+    with the next batch's losses would mix the change of batch into
+    ``delta``; it is not what the paper studies.
+
+    Parameters
+    ----------
+    lr : float, default=0.025
+        Learning rate of the logits' Adam.
+    gamma : float, default=0.001
+        Weight decay of the logits (the paper's regularization coefficient).
+
+    Attributes
+    ----------
+    logits_ : Tensor of shape (n_tasks,)
+        The logits ``xi_t`` (a buffer), initialized at 0.
+    exp_avg_, exp_avg_sq_, n_updates_ : Tensor of shape (n_tasks,)
+        The logits' Adam moments and number of updates (buffers).
+
+    References
+    ----------
+    B. Liu, Y. Feng, P. Stone and Q. Liu, "FAMO: fast adaptive multitask
+    optimization", NeurIPS 2023.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_mtl.neural.weighting._famo import FAMO
+    >>> weighting = FAMO().initialize([1.0, 1.0])
+    >>> before, after = torch.tensor([1.0, 1.0]), torch.tensor([0.5, 1.0])
+    >>> weighting.update_logits(before, after, torch.tensor([True, True]))
+    >>> weighting.logits_
+    tensor([-0.0250,  0.0250])
+    """
+
+    def __init__(self, lr=0.025, gamma=0.001):
+        super().__init__()
+        self.lr = lr
+        self.gamma = gamma
+
+    def _check_parameters(self):
+        check_number(self, "lr", self.lr, low=0, strict_low=True)
+        check_number(self, "gamma", self.gamma, low=0)
+
+    def set_task_weights(self, task_weights):
+        super().set_task_weights(task_weights)
+        self.register_buffer("_positive", self.task_weights_ > 0, persistent=False)
+
+    def _initialize_state(self, n_tasks):
+        for name in ("logits_", "exp_avg_", "exp_avg_sq_", "n_updates_"):
+            self.register_buffer(name, torch.zeros_like(self.task_weights_))
+
+    def _shares(self, counted, dtype):
+        """``z``: softmax of the counted tasks' logits (0 elsewhere)."""
+        logits = self.logits_.to(dtype).masked_fill(~counted, -torch.inf)
+        return torch.where(counted, torch.softmax(logits, 0), 0.0)
+
+    def weighted_objective(self, step):
+        losses = step.task_losses
+        labelled = step.labelled
+        counted = labelled & self._positive
+        shares = self._shares(counted, losses.dtype)
+        shifted = losses + _EPSILON
+        inverse = shares / shifted.detach()
+        # K * c * z_t, times the static weights (0 for the tasks not counted)
+        scale = counted.sum() / inverse.sum().clamp(min=1e-30)
+        coefficients = shares * scale * self.task_weights_.to(losses)
+        objective = torch.dot(coefficients, torch.log(shifted)) / len(losses)
+        weights = coefficients / shifted.detach()
+        return objective, torch.where(labelled, weights, torch.nan)
+
+    def update_logits(self, losses, new_losses, counted):
+        """One Adam step of the logits from the losses before and after a step.
+
+        Parameters
+        ----------
+        losses, new_losses : Tensor of shape (n_tasks,)
+            The batch's losses before and after the network's update.
+        counted : Tensor of bool of shape (n_tasks,)
+            The tasks to update.
+        """
+        with torch.no_grad():
+            dtype = self.logits_.dtype
+            shifted = torch.where(counted, losses.to(dtype), 1.0) + _EPSILON
+            new_shifted = torch.where(counted, new_losses.to(dtype), 1.0) + _EPSILON
+            decrease = torch.log(shifted) - torch.log(new_shifted)
+            shares = self._shares(counted, dtype)
+            # Gradient of shares . decrease through the softmax of the counted.
+            grad = shares * (decrease - torch.dot(shares, decrease))
+            masked_adam_step(
+                self.logits_,
+                grad,
+                counted,
+                self.exp_avg_,
+                self.exp_avg_sq_,
+                self.n_updates_,
+                lr=self.lr,
+                weight_decay=self.gamma,
+            )
+
+    def after_optimizer_step(self, step):
+        counted = step.labelled & self._positive
+        new_losses = step.recompute_task_losses()
+        self.update_logits(step.task_losses.detach(), new_losses, counted)
