@@ -69,7 +69,10 @@ def _same_seed(function, *args, seed=0):
         (PCGrad, jd.PCGrad),
         (IMTLG, jd.IMTLG),
         (AlignedMTL, jd.AlignedMTL),
-        (lambda: AlignedMTL(scale_mode="median"), lambda: jd.AlignedMTL(None, "median")),
+        (
+            lambda: AlignedMTL(scale_mode="median"),
+            lambda: jd.AlignedMTL(None, "median"),
+        ),
         (lambda: AlignedMTL(scale_mode="rmse"), lambda: jd.AlignedMTL(None, "rmse")),
         (GradDrop, jd.GradDrop),
     ],
@@ -123,7 +126,9 @@ def test_gradvac_agrees_with_torchjd_over_several_steps(n_rows, dim, beta):
     torch.testing.assert_close(ours.target_similarity_.double(), targets, **TOL)
 
 
-@pytest.mark.parametrize("Ours, Theirs", [(IMTLG, jd.IMTLG), (AlignedMTL, jd.AlignedMTL)])
+@pytest.mark.parametrize(
+    "Ours, Theirs", [(IMTLG, jd.IMTLG), (AlignedMTL, jd.AlignedMTL)]
+)
 def test_float32_gramian_rank_uses_float32_precision(Ours, Theirs):
     """A float32 Jacobian of rank 7 with 12 rows: the float64 solve must cut
     the Gramian's rank at float32 precision to give the float64 answer."""
@@ -198,9 +203,7 @@ def test_imtl_g_zero_jacobian_gives_zero():
 
 @pytest.mark.parametrize("name", ["random2", "random5", "random12", "conflicting"])
 @pytest.mark.parametrize("scale_mode", ["min", "median", "rmse"])
-def test_aligned_mtl_is_the_preference_combination_of_the_aligned_svd(
-    name, scale_mode
-):
+def test_aligned_mtl_is_the_preference_combination_of_the_aligned_svd(name, scale_mode):
     """J = U S V^T (full row rank): the aligned gradients are s U V^T, with
     s the smallest, the (lower) median or the root mean square singular
     value; the direction is p^T of them."""
@@ -458,8 +461,7 @@ def test_trains_the_classifier_and_nonlinear_heads(name):
         (
             GradDrop(leak=[0.1, 0.2]),
             ValueError,
-            "Expected leak of GradDrop to have one entry per task (3); got 2 "
-            "instead.",
+            "Expected leak of GradDrop to have one entry per task (3); got 2 instead.",
         ),
         (
             GradDrop(purity_function="sqrt"),

@@ -131,24 +131,32 @@ def test_mgda_zero_row_and_hand_solution():
 
 
 # TorchJD's MGDA runs Frank-Wolfe (the paper's Algorithm 2). With epsilon
-# 1e-12 and 100000 iterations it reaches the exact solution except where the
-# solution lies on a face of the simplex with many vertices, where
-# Frank-Wolfe zigzags: on "conflicting12" it is still 7e-4 away.
-@pytest.mark.parametrize("name", [n for n in NAMES if n != "conflicting12"])
+# 1e-8 and 1000 iterations it reaches the exact solution (to 1e-7) on the
+# Jacobians with up to 5 rows; on the 12-row ones it zigzags: 6e-3 and 2e-2
+# away after 1000 iterations, and after 100000 (12 s) still 7e-4 away on
+# "conflicting12" (1e-8 on "random12").
+FRANK_WOLFE_SLOW = ["random12", "conflicting12"]
+
+
+def _frank_wolfe(jacobian):
+    reference = torchjd_aggregation.MGDA(epsilon=1e-8, max_iters=1000)
+    return reference.gramian_weighting(torch.from_numpy(jacobian @ jacobian.T))
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n not in FRANK_WOLFE_SLOW])
 def test_mgda_matches_torchjd_where_frank_wolfe_converges(name):
     jacobian = JACOBIANS[name]
-    reference = torchjd_aggregation.MGDA(epsilon=1e-12, max_iters=100_000)
-    expected = reference.gramian_weighting(torch.from_numpy(jacobian @ jacobian.T))
+    expected = _frank_wolfe(jacobian).numpy()
     np.testing.assert_allclose(_weights(MGDA(), jacobian), expected, atol=1e-6)
 
 
-def test_mgda_is_closer_than_frank_wolfe_where_it_does_not_converge():
-    jacobian = JACOBIANS["conflicting12"]
+@pytest.mark.parametrize("name", FRANK_WOLFE_SLOW)
+def test_mgda_is_closer_than_frank_wolfe_where_it_does_not_converge(name):
+    jacobian = JACOBIANS[name]
     gramian = jacobian @ jacobian.T
-    reference = torchjd_aggregation.MGDA(epsilon=1e-12, max_iters=100_000)
-    frank_wolfe = reference.gramian_weighting(torch.from_numpy(gramian)).numpy()
+    frank_wolfe = _frank_wolfe(jacobian).numpy()
     ours = _weights(MGDA(), jacobian)
-    assert np.abs(frank_wolfe - ours).max() > 1e-4  # the documented gap
+    assert np.abs(frank_wolfe - ours).max() > 1e-3  # the documented gap
     assert ours @ gramian @ ours < frank_wolfe @ gramian @ frank_wolfe
 
 
@@ -213,7 +221,9 @@ def _cagrad_primal(jacobian, c):
             cp.norm(direction - mean) <= c * np.linalg.norm(mean),
         ],
     )
-    problem.solve(cp.CLARABEL, tol_gap_abs=1e-13, tol_gap_rel=1e-13, tol_feas=1e-13)
+    with warnings.catch_warnings():  # "may be inaccurate" at these tolerances
+        warnings.simplefilter("ignore")
+        problem.solve(cp.CLARABEL, tol_gap_abs=1e-13, tol_gap_rel=1e-13, tol_feas=1e-13)
     return direction.value, problem.value
 
 
@@ -349,8 +359,11 @@ def test_nash_mtl_zero_row_stationary_points_and_static_weights():
         NashMTL(max_norm=0.0), task_weights[:, None] * jacobian, task_weights
     )
     plain = _weights(NashMTL(max_norm=0.0), jacobian)
-    np.testing.assert_allclose(weighted @ (task_weights[:, None] * jacobian), (
-        task_weights * plain) @ jacobian, rtol=1e-10)
+    np.testing.assert_allclose(
+        weighted @ (task_weights[:, None] * jacobian),
+        (task_weights * plain) @ jacobian,
+        rtol=1e-10,
+    )
 
 
 # ------------------------------------------------------------ in a net

@@ -58,7 +58,7 @@ class AlignedMTL(GradientAggregator):
     Examples
     --------
     >>> import torch
-    >>> from sklearn_mtl.neural.weighting._aligned_mtl import AlignedMTL
+    >>> from sklearn_mtl.neural.weighting import AlignedMTL
     >>> AlignedMTL().aggregate(torch.tensor([[1.0, 0.0], [0.0, 2.0]]))
     tensor([0.5000, 0.5000])
     >>> AlignedMTL(pref_vector=[1.0, 0.0]).aggregate(
@@ -116,13 +116,14 @@ class AlignedMTL(GradientAggregator):
     def gramian_weights(self, gramian, tasks):
         # The rank cut-off follows the precision the Gramian was computed in.
         eps = torch.finfo(gramian.dtype).eps
+        device = gramian.device
         gramian = gramian.detach().cpu().double()
         preference = self._preference[tasks]
         eigenvalues, eigenvectors = torch.linalg.eigh(gramian, UPLO="U")
         tolerance = eigenvalues.max() * len(gramian) * eps
         kept = eigenvalues > tolerance
         if not kept.any():
-            return preference
+            return preference.to(device)
         eigenvalues, eigenvectors = eigenvalues[kept], eigenvectors[:, kept]
         if self.scale_mode == "min":
             scale = eigenvalues.min()
@@ -132,4 +133,4 @@ class AlignedMTL(GradientAggregator):
         else:
             scale = eigenvalues.mean()
         balance = (eigenvectors * (scale / eigenvalues).sqrt()) @ eigenvectors.T
-        return balance @ preference
+        return (balance @ preference).to(device)

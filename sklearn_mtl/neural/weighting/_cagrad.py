@@ -47,7 +47,7 @@ def _cagrad_dual(gramian, radius, *, max_iter=100):
                 return candidate
             t = root[0]
         else:
-            t = 2.0 * low if np.isinf(high) else (low + high) / 2
+            t = 4.0 * low if np.isinf(high) else (low + high) / 2
         if np.isfinite(high) and (high - low <= 1e-15 * high or high * radius < 1e-15):
             break  # no progress left, or the optimum has g_w = 0
     return weights
@@ -70,14 +70,26 @@ def _root_on_support(gramian, inner, radius, support, low, high):
     base, slope = solution[:size, 0], solution[:size, 1]
     block = gramian[np.ix_(support, support)]
     a0, a1, a2 = base @ block @ base, base @ block @ slope, slope @ block @ slope
-    roots = np.roots([radius**2 - a2, -2.0 * a1, -a0])
-    roots = roots[np.isreal(roots)].real
-    roots = roots[(roots > 0.0) & (roots >= low * (1 - 1e-12))]
-    roots = roots[roots <= high * (1 + 1e-12)]
-    if not len(roots):
+    valid = [
+        root
+        for root in _quadratic_roots(radius**2 - a2, -2.0 * a1, -a0)
+        if root > 0.0 and low * (1 - 1e-12) <= root <= high * (1 + 1e-12)
+    ]
+    if not valid:
         return None
-    t = float(roots.min())
+    t = min(valid)
     return t, base + t * slope
+
+
+def _quadratic_roots(a, b, c):
+    """Real roots of ``a t^2 + b t + c`` (numerically stable form)."""
+    if abs(a) <= 1e-14 * (abs(b) + abs(c)):
+        return [-c / b] if b != 0.0 else []
+    discriminant = b * b - 4.0 * a * c
+    if discriminant < 0.0:
+        return []
+    q = -0.5 * (b + np.copysign(np.sqrt(discriminant), b))
+    return [q / a, c / q] if q != 0.0 else [0.0]
 
 
 def _optimal(gramian, inner, weights, t, tol=1e-10):
@@ -147,7 +159,7 @@ class CAGrad(GradientAggregator):
     >>> import torch
     >>> from sklearn_mtl.neural.weighting._cagrad import CAGrad
     >>> CAGrad(c=0.5).aggregate(torch.tensor([[1.0, 0.0], [-1.0, 1.0]]))
-    tensor([0.0000, 0.7500])
+    tensor([0.2500, 0.5000])
     """
 
     def __init__(self, on="representation", c=0.4, norm_eps=1e-4):
@@ -161,7 +173,7 @@ class CAGrad(GradientAggregator):
         check_number(self, "norm_eps", self.norm_eps, low=0)
 
     def gramian_weights(self, gramian, tasks):
-        gramian = gramian.detach().cpu().double().numpy()
+        gramian = gramian.detach().to("cpu", torch.float64).numpy()
         gramian = (gramian + gramian.T) / 2
         n_rows = len(gramian)
         trace = float(np.trace(gramian))

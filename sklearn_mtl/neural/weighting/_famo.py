@@ -57,7 +57,9 @@ class FAMO(LossWeighting):
     ``lambda_t = K * c * z_t / (loss_t + eps)``,
 
     weights of mean 1 over the counted tasks; the static weights compose
-    multiplicatively (the weights applied are ``w_t * lambda_t``). After the
+    multiplicatively (the weights applied are ``w_t * lambda_t``; the step
+    differentiates ``mean_t(w_t * lambda_t * loss_t)`` with the weights held
+    constant, which has the same gradient). After the
     optimizer's step, the losses of the same batch are computed again (one
     extra forward pass without gradients, as in the authors' algorithm and
     code), and the logits take one Adam step (learning rate ``lr``, L2 weight
@@ -128,15 +130,15 @@ class FAMO(LossWeighting):
     def weighted_objective(self, step):
         losses = step.task_losses
         labelled = step.labelled
-        counted = labelled & self._positive
-        shares = self._shares(counted, losses.dtype)
-        shifted = losses + _EPSILON
-        inverse = shares / shifted.detach()
-        # K * c * z_t, times the static weights (0 for the tasks not counted)
-        scale = counted.sum() / inverse.sum().clamp(min=1e-30)
-        coefficients = shares * scale * self.task_weights_.to(losses)
-        objective = torch.dot(coefficients, torch.log(shifted)) / len(losses)
-        weights = coefficients / shifted.detach()
+        with torch.no_grad():
+            counted = labelled & self._positive
+            shares = self._shares(counted, losses.dtype)
+            inverse = shares / (losses + _EPSILON)
+            # K * c * z_t / (loss_t + eps), times the static weights
+            scale = counted.sum() / inverse.sum().clamp(min=1e-30)
+            weights = inverse * scale * self.task_weights_.to(losses)
+        # The gradient of the log objective, with the weights held constant.
+        objective = torch.dot(weights / len(losses), losses)
         return objective, torch.where(labelled, weights, torch.nan)
 
     def update_logits(self, losses, new_losses, counted):

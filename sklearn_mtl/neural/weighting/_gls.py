@@ -33,8 +33,9 @@ class GeometricLossStrategy(LossWeighting):
     loss is exactly 0 (it fits the batch, so its gradient is 0 too) is left
     out rather than making ``GM`` vanish for all, and gets the weight 0 (the
     history averages a task's weights over the batches where it has labels).
-    The losses are expected non-negative, as the nets' are. Cost: that of the
-    summed loss.
+    The losses are expected non-negative, as the nets' are. The step
+    differentiates ``mean_t(c_t * loss_t)`` with the weights held constant
+    (the same gradient, one backward node): it costs that of the summed loss.
 
     References
     ----------
@@ -47,13 +48,12 @@ class GeometricLossStrategy(LossWeighting):
     >>> import torch
     >>> from sklearn_mtl.neural.weighting._gls import GeometricLossStrategy
     >>> weighting = GeometricLossStrategy().initialize([1.0, 1.0])
-    >>> losses = torch.tensor([1.0, 4.0])
-    >>> weighting.geometric_objective(losses)
-    (tensor(2.), tensor([2.0000, 0.5000]))
+    >>> weighting.implied_weights(torch.tensor([1.0, 4.0]))
+    tensor([2.0000, 0.5000])
     """
 
-    def geometric_objective(self, task_losses):
-        """The objective ``(K / n_tasks) * GM`` and the weights ``c_t``.
+    def implied_weights(self, task_losses):
+        """The weights ``c_t = GM / loss_t`` (0 for a task left out).
 
         Parameters
         ----------
@@ -62,21 +62,18 @@ class GeometricLossStrategy(LossWeighting):
 
         Returns
         -------
-        objective : Tensor (scalar)
         weights : Tensor of shape (n_tasks,)
-            Detached ``c_t``; 0 for a task left out.
+            Without gradient.
         """
-        weighted = task_losses * self.task_weights_.to(task_losses)
-        # Unlabelled tasks have loss 0: left out with the zero losses.
-        counted = weighted > 0
-        n_counted = counted.sum()
-        # log(1) = 0, and no gradient, for the tasks left out.
-        logs = torch.log(torch.where(counted, weighted, 1.0))
-        mean_log = logs.sum() / n_counted.clamp(min=1)
-        gm = torch.exp(mean_log)
-        objective = gm * (n_counted / len(task_losses))
-        weights = gm.detach() / task_losses.detach()
-        return objective, torch.where(counted, weights, 0.0)
+        with torch.no_grad():
+            weighted = task_losses * self.task_weights_.to(task_losses)
+            # Unlabelled tasks have loss 0: left out with the zero losses.
+            counted = weighted > 0
+            logs = torch.log(torch.where(counted, weighted, 1.0))  # 0 if left out
+            gm = torch.exp(logs.sum() / counted.sum().clamp(min=1))
+            return torch.where(counted, gm / task_losses, 0.0)
 
     def weighted_objective(self, step):
-        return self.geometric_objective(step.task_losses)
+        losses = step.task_losses
+        weights = self.implied_weights(losses)
+        return torch.dot(weights / len(losses), losses), weights

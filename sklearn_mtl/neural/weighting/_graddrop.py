@@ -63,7 +63,7 @@ class GradDrop(GradientAggregator):
     Where the tasks agree in sign, nothing is dropped:
 
     >>> import torch
-    >>> from sklearn_mtl.neural.weighting._graddrop import GradDrop
+    >>> from sklearn_mtl.neural.weighting import GradDrop
     >>> GradDrop().aggregate(torch.tensor([[1.0, -2.0], [3.0, -1.0]]))
     tensor([ 4., -3.])
 

@@ -41,7 +41,7 @@ class DenseGradients:
 
     def combine(self, weights):
         """``sum_r weights[r] * row_r``, a Tensor of shape (dim,)."""
-        return weights.to(self._matrix.dtype) @ self._matrix
+        return weights.to(self._matrix) @ self._matrix
 
 
 class ReadoutGradients:
@@ -96,7 +96,7 @@ class ReadoutGradients:
 
     def combine(self, weights):
         """``sum_r weights[r] * row_r``, a Tensor of shape (batch * size,)."""
-        column_weights = weights.to(self._grads.dtype)[self._column_rows]
+        column_weights = weights.to(self._grads)[self._column_rows]
         return ((self._grads * column_weights) @ self._weight).flatten()
 
 

@@ -64,7 +64,7 @@ class GradVac(GradientAggregator):
     Examples
     --------
     >>> import torch
-    >>> from sklearn_mtl.neural.weighting._gradvac import GradVac
+    >>> from sklearn_mtl.neural.weighting import GradVac
     >>> aggregator = GradVac()
     >>> aggregator.aggregate(torch.tensor([[1.0, 0.0], [-1.0, 1.0]]))
     tensor([0.5000, 1.5000])
@@ -92,12 +92,12 @@ class GradVac(GradientAggregator):
         )
 
     def gramian_weights(self, gramian, tasks):
-        gramian = gramian.detach().cpu().double()
-        n_rows = len(gramian)
+        device = gramian.device
+        rows = gramian.detach().cpu().double().tolist()
+        n_rows = len(rows)
         index = torch.tensor(tasks, device=self.target_similarity_.device)
         pairs = (index[:, None], index[None, :])
         targets = self.target_similarity_[pairs].cpu().double().tolist()
-        rows = gramian.tolist()
         norms = [math.sqrt(max(rows[j][j], 0.0)) for j in range(n_rows)]
         beta, eps = float(self.beta), float(self.eps)
         weights = [0.0] * n_rows
@@ -124,10 +124,10 @@ class GradVac(GradientAggregator):
                     )
                     coefficients[j] += step
                     squared_norm += step * (2.0 * dot + step * rows[j][j])
-                    inner = [a + step * b for a, b in zip(inner, rows[j])]
+                    inner = [a + step * b for a, b in zip(inner, rows[j], strict=True)]
                 targets[i][j] = (1.0 - beta) * target + beta * cosine
-            weights = [w + c for w, c in zip(weights, coefficients)]
+            weights = [w + c for w, c in zip(weights, coefficients, strict=True)]
         self.target_similarity_[pairs] = torch.tensor(targets).to(
             self.target_similarity_
         )
-        return torch.tensor(weights, dtype=torch.float64)
+        return torch.tensor(weights, dtype=torch.float64, device=device)

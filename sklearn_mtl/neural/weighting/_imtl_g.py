@@ -46,7 +46,7 @@ class IMTLG(GradientAggregator):
     Examples
     --------
     >>> import torch
-    >>> from sklearn_mtl.neural.weighting._imtl_g import IMTLG
+    >>> from sklearn_mtl.neural.weighting import IMTLG
     >>> IMTLG().aggregate(torch.tensor([[1.0, 0.0], [0.0, 2.0]]))
     tensor([0.6667, 0.6667])
     """
@@ -54,10 +54,11 @@ class IMTLG(GradientAggregator):
     def gramian_weights(self, gramian, tasks):
         # The rank cut-off follows the precision the Gramian was computed in.
         eps = torch.finfo(gramian.dtype).eps
+        device = gramian.device
         gramian = gramian.detach().cpu().double()
         norms = gramian.diagonal().clamp(min=0.0).sqrt()
         solution = torch.linalg.pinv(gramian, rtol=eps * len(gramian)) @ norms
         total = solution.sum()
         if total.abs() < 1e-12:
-            return torch.zeros_like(solution)
-        return solution / total
+            return torch.zeros_like(solution, device=device)
+        return (solution / total).to(device)

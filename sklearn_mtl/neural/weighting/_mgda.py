@@ -71,6 +71,5 @@ class MGDA(GradientAggregator):
     """
 
     def gramian_weights(self, gramian, tasks):
-        gramian = gramian.detach().cpu().double()
-        gramian = (gramian + gramian.T) / 2
-        return torch.from_numpy(min_norm_simplex(gramian.numpy()))
+        gramian = gramian.detach().to("cpu", torch.float64).numpy()
+        return torch.from_numpy(min_norm_simplex((gramian + gramian.T) / 2))

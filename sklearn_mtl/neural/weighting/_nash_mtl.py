@@ -149,24 +149,23 @@ class NashMTL(GradientAggregator):
     def _initialize_state(self, n_tasks):
         device = self._state_device()
         self.register_buffer(
-            "bargaining_weights_", torch.ones(n_tasks, dtype=torch.float64, device=device)
+            "bargaining_weights_",
+            torch.ones(n_tasks, dtype=torch.float64, device=device),
         )
         self.register_buffer(
             "n_steps_", torch.zeros((), dtype=torch.long, device=device)
         )
 
     def gramian_weights(self, gramian, tasks):
-        gramian = gramian.detach().cpu().double().numpy()
+        gramian = gramian.detach().to("cpu", torch.float64).numpy()
         gramian = (gramian + gramian.T) / 2
-        index = torch.tensor(tasks, device=self.bargaining_weights_.device)
+        state = self.bargaining_weights_
         if int(self.n_steps_) % self.update_weights_every == 0:
             weights = self._solve(gramian)
-            self.bargaining_weights_[index] = torch.from_numpy(weights).to(
-                self.bargaining_weights_
-            )
+            state[tasks] = torch.from_numpy(weights).to(state.device)
         else:
-            weights = self.bargaining_weights_[index].cpu().numpy()
-        self.n_steps_ += 1
+            weights = state[tasks].cpu().numpy()
+        self.n_steps_.add_(1)
         weights = weights * self._static_weights[tasks]
         if self.max_norm > 0:
             norm = np.sqrt(max(float(weights @ gramian @ weights), 0.0))

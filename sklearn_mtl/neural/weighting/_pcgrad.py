@@ -1,6 +1,5 @@
 """Projecting conflicting gradients (Yu et al., NeurIPS 2020)."""
 
-import numpy as np
 import torch
 
 from ._aggregator import GradientAggregator
@@ -56,6 +55,6 @@ class PCGrad(GradientAggregator):
                     continue
                 step = -inner[j] / rows[j][j]
                 projected[j] += step
-                inner = [a + step * b for a, b in zip(inner, rows[j])]
-            weights = [w + p for w, p in zip(weights, projected)]
-        return torch.tensor(weights, dtype=torch.float64)
+                inner = [a + step * b for a, b in zip(inner, rows[j], strict=True)]
+            weights = [w + p for w, p in zip(weights, projected, strict=True)]
+        return torch.tensor(weights, dtype=torch.float64, device=gramian.device)

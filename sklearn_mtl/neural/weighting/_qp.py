@@ -61,7 +61,7 @@ def _positive_corral(gramian, support):
         positive = weights > 0.0
         if positive.all():
             return support, weights
-        support = [index for index, kept in zip(support, positive) if kept]
+        support = [index for index, kept in zip(support, positive, strict=True) if kept]
         if not support:
             return None
 
@@ -92,7 +92,7 @@ def _wolfe(gramian, support, corral, tol, max_iter):
             corral = corral + float(ratios.min()) * (affine - corral)
             corral[np.flatnonzero(leaving)[np.argmin(ratios)]] = 0.0
             kept = corral > 0.0
-            support = [index for index, keep in zip(support, kept) if keep]
+            support = [index for index, keep in zip(support, kept, strict=True) if keep]
             corral = corral[kept]
         # In exact arithmetic the point that entered stays in the corral; if
         # rounding dropped it, no further progress is possible.
@@ -163,6 +163,12 @@ def min_norm_simplex(gramian, *, support=None, tol=1e-12, max_iter=None):
         weights[nearest] = 1.0
         return weights
     gramian = gramian / scale
+    if support is None:  # the common case first: every vector in the support
+        weights = _affine_min_norm(gramian)
+        if weights is not None and (weights > 0.0).all():
+            weights = weights / weights.sum()
+            if _duality_gap(gramian, weights) <= tol:
+                return weights
     if max_iter is None:
         max_iter = 50 * size + 100
     start = _positive_corral(gramian, range(size) if support is None else support)

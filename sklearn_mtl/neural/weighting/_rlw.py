@@ -69,5 +69,5 @@ class RandomLossWeighting(LossWeighting):
         labelled = step.labelled
         weights = self.draw_weights(labelled & self._positive, losses.dtype)
         weights = weights * self.task_weights_.to(losses)
-        objective = torch.dot(weights, losses) / len(losses)
+        objective = torch.dot(weights / len(losses), losses)
         return objective, torch.where(labelled, weights, torch.nan)

@@ -78,7 +78,7 @@ class UPGrad(GradientAggregator):
         check_number(self, "reg_eps", self.reg_eps, low=0, strict_low=True)
 
     def gramian_weights(self, gramian, tasks):
-        gramian = gramian.detach().cpu().double().numpy()
+        gramian = gramian.detach().to("cpu", torch.float64).numpy()
         gramian = (gramian + gramian.T) / 2
         n_rows = len(gramian)
         trace = float(np.trace(gramian))
