@@ -26,6 +26,7 @@ from ._gradvac import GradVac
 from ._imtl_g import IMTLG
 from ._imtl_l import IMTLL
 from ._mgda import MGDA
+from ._nash_mtl import NashMTL
 from ._pcgrad import PCGrad
 from ._registry import WEIGHTINGS, check_weighting
 from ._rlw import RandomLossWeighting
@@ -47,6 +48,7 @@ __all__ = [
     "GradVac",
     "GradientAggregator",
     "LossWeighting",
+    "NashMTL",
     "PCGrad",
     "RandomLossWeighting",
     "StaticWeighting",

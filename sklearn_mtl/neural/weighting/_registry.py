@@ -14,6 +14,7 @@ from ._gradvac import GradVac
 from ._imtl_g import IMTLG
 from ._imtl_l import IMTLL
 from ._mgda import MGDA
+from ._nash_mtl import NashMTL
 from ._pcgrad import PCGrad
 from ._rlw import RandomLossWeighting
 from ._uncertainty import UncertaintyWeighting
@@ -35,6 +36,7 @@ WEIGHTINGS = {
     "mgda": MGDA,
     "pcgrad": PCGrad,
     "cagrad": CAGrad,
+    "nash_mtl": NashMTL,
     "imtl_g": IMTLG,
     "aligned_mtl": AlignedMTL,
     "upgrad": UPGrad,
