@@ -21,7 +21,8 @@ class GradientAggregator(TaskWeighting):
     At every step the gradients of the tasks' weighted losses ``w_t * loss_t``
     (``w`` the static task weights) are formed with respect to the shared
     representation or the shared parameters (``on``), for the tasks with a
-    label in the batch (a task without one is not counted), and combined by
+    label in the batch and a nonzero static weight (the others are not
+    counted: they give no row), and combined by
     :meth:`aggregate` into one direction for the shared parameters. Each
     task-specific parameter gets the gradient of its own task's loss, scaled
     as in the static objective (``w_t * grad loss_t / n_tasks``).
@@ -115,7 +116,8 @@ class GradientAggregator(TaskWeighting):
         losses = step.task_losses
         n_tasks = len(losses)
         weights = torch.full_like(losses.detach(), float("nan"))
-        tasks = step.labelled.nonzero().flatten().tolist()
+        # A task counts when it has labels in the batch and a nonzero weight.
+        tasks = (step.labelled & (self.task_weights_ > 0)).nonzero().flatten().tolist()
         if not tasks:  # no label to learn from in this batch
             return self.objective(losses.detach()), weights
         weighted = losses * self.task_weights_.to(losses.dtype)
