@@ -339,6 +339,16 @@ def test_nash_mtl_update_weights_every_reuses_weights_like_torchjd():
         assert int(ours.n_steps_) == step + 1
     solved = _weights(NashMTL(max_norm=0.0), jacobians[4])
     np.testing.assert_allclose(ours.bargaining_weights_.numpy(), solved, rtol=1e-12)
+    # steps where task 1 has no label: its weight is kept for later
+    rows = jacobians[0][[0, 2]]
+    gramian = torch.from_numpy(rows @ rows.T)
+    reused = ours.gramian_weights(gramian, [0, 2]).numpy()  # step 5: reuse
+    np.testing.assert_allclose(reused / reused[0], solved[[0, 2]] / solved[0])
+    np.testing.assert_allclose(ours.bargaining_weights_.numpy(), solved, rtol=1e-12)
+    ours.gramian_weights(gramian, [0, 2])  # step 6: solve
+    expected = solved.copy()
+    expected[[0, 2]] = _weights(NashMTL(max_norm=0.0), rows)
+    np.testing.assert_allclose(ours.bargaining_weights_.numpy(), expected, rtol=1e-12)
 
 
 def test_nash_mtl_zero_row_stationary_points_and_static_weights():

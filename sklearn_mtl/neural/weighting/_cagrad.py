@@ -45,6 +45,8 @@ def _cagrad_dual(gramian, radius, *, max_iter=100):
             candidate[support] = root[1]
             if _optimal(gramian, inner, candidate, root[0]):
                 return candidate
+            if root[0] == t:  # rounding: Wolfe's point at t is the answer
+                break
             t = root[0]
         else:
             t = 4.0 * low if np.isinf(high) else (low + high) / 2

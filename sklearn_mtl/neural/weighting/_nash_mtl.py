@@ -15,7 +15,7 @@ __all__ = ["NashMTL"]
 _UNBOUNDED = 1e8
 
 
-def _nash_weights(correlation, *, tol=1e-24, max_iter=200):
+def _nash_weights(correlation, start=None, *, tol=1e-12, max_iter=200):
     """Solve ``C b = 1 / b`` (``b > 0``) for a correlation matrix ``C``.
 
     Damped Newton's method on the strictly convex, self-concordant ``f(b) =
@@ -23,14 +23,21 @@ def _nash_weights(correlation, *, tol=1e-24, max_iter=200):
     step when the Newton decrement ``lambda`` is below 1/4 (the region of
     quadratic convergence) or when it decreases ``f`` enough, otherwise the
     step scaled by ``1 / (1 + lambda)``, which stays in the domain and
-    decreases ``f`` by at least ``lambda - log(1 + lambda)``. Stops when
-    ``lambda^2 <= tol``. Returns None when ``f`` is unbounded below (some
-    convex combination of the gradients is zero) or the iterations run out.
+    decreases ``f`` by at least ``lambda - log(1 + lambda)``. Once
+    ``lambda^2 <= tol`` a last full step is taken, after which ``lambda^2``
+    is below ``tol^2`` (self-concordance). It starts from the best multiple
+    of ``start`` (default: the vector of ones, exact for orthogonal
+    gradients). Returns None when ``f`` is unbounded below (some convex
+    combination of the gradients is zero) or the iterations run out.
     """
     size = len(correlation)
-    total = float(correlation.sum())
-    # The best multiple of the vector of ones: exact for orthogonal gradients.
-    weights = np.full(size, np.sqrt(size / total) if total > 0.0 else 1.0)
+    weights = np.ones(size) if start is None else np.asarray(start, dtype=float)
+    curvature = float(weights @ correlation @ weights)
+    if curvature > 0.0 and np.isfinite(curvature) and (weights > 0.0).all():
+        weights = weights * np.sqrt(size / curvature)
+    else:
+        weights = np.ones(size)
+    diagonal = np.arange(size)
 
     def objective(point):
         return point @ correlation @ point / 2 - np.log(point).sum()
@@ -39,14 +46,14 @@ def _nash_weights(correlation, *, tol=1e-24, max_iter=200):
         inverse = 1.0 / weights
         gradient = correlation @ weights - inverse
         hessian = correlation.copy()
-        hessian[np.diag_indices(size)] += inverse * inverse  # positive definite
+        hessian[diagonal, diagonal] += inverse * inverse  # positive definite
         try:
-            step = -np.linalg.solve(hessian, gradient)
+            step = np.linalg.solve(hessian, -gradient)
         except np.linalg.LinAlgError:
             return None
         decrement2 = float(-gradient @ step)
         if decrement2 <= tol:
-            return weights
+            return weights + step
         decrement = np.sqrt(decrement2)
         full = weights + step
         if decrement < 0.25 or (
@@ -78,12 +85,13 @@ class NashMTL(GradientAggregator):
     below.
 
     The problem is solved to optimality by a damped Newton method in float64
-    (usually under ten ``n_tasks x n_tasks`` solves), not by the paper's
-    sequence of convex programs. It is solved on the gradients' correlation
-    matrix (``b_t = a_t |g_t|``), which makes it independent of their
-    lengths. A zero gradient gets a zero weight and is left out; when the
-    remaining ones are Pareto-stationary (the weights of unit gradients
-    would exceed ``1e8``), every weight is zero.
+    (a few ``n_tasks x n_tasks`` solves: it starts from the tasks' previous
+    weights, often one or two steps away), not by the paper's sequence of
+    convex programs. It is solved on the gradients' correlation matrix
+    (``b_t = a_t |g_t|``), which makes it independent of their lengths. A
+    zero gradient gets a zero weight and is left out; when the remaining ones
+    are Pareto-stationary (the weights of unit gradients would exceed
+    ``1e8``), every weight is zero.
 
     As in the authors' code and TorchJD, the direction is rescaled to norm
     ``max_norm`` when it is longer (``0`` disables this), and the weights can
@@ -159,12 +167,13 @@ class NashMTL(GradientAggregator):
     def gramian_weights(self, gramian, tasks):
         gramian = gramian.detach().to("cpu", torch.float64).numpy()
         gramian = (gramian + gramian.T) / 2
-        state = self.bargaining_weights_
+        state = self.bargaining_weights_.cpu().numpy().copy()
         if int(self.n_steps_) % self.update_weights_every == 0:
-            weights = self._solve(gramian)
-            state[tasks] = torch.from_numpy(weights).to(state.device)
+            weights = self._solve(gramian, state[tasks])
+            state[tasks] = weights
+            self.bargaining_weights_.copy_(torch.from_numpy(state))
         else:
-            weights = state[tasks].cpu().numpy()
+            weights = state[tasks]
         self.n_steps_.add_(1)
         weights = weights * self._static_weights[tasks]
         if self.max_norm > 0:
@@ -173,17 +182,20 @@ class NashMTL(GradientAggregator):
                 weights = weights * (self.max_norm / norm)
         return torch.from_numpy(weights)
 
-    def _solve(self, gramian):
-        """Bargaining weights of the rows (zero for zero rows)."""
+    def _solve(self, gramian, previous):
+        """Bargaining weights of the rows (zero for zero rows), with Newton's
+        method started from the ``previous`` ones."""
         weights = np.zeros(len(gramian))
         norms = np.sqrt(np.clip(np.diagonal(gramian), 0.0, None))
-        nonzero = np.flatnonzero(norms > 0.0)
-        if not len(nonzero):
+        nonzero = norms > 0.0
+        if not nonzero.any():
             return weights
-        correlation = gramian[np.ix_(nonzero, nonzero)] / np.outer(
-            norms[nonzero], norms[nonzero]
+        if not nonzero.all():
+            gramian = gramian[np.ix_(nonzero, nonzero)]
+        norms = norms[nonzero]
+        solution = _nash_weights(
+            gramian / np.outer(norms, norms), previous[nonzero] * norms
         )
-        solution = _nash_weights(correlation)
         if solution is not None:
-            weights[nonzero] = solution / norms[nonzero]
+            weights[nonzero] = solution / norms
         return weights

@@ -63,6 +63,8 @@ class UPGrad(GradientAggregator):
     --------
     >>> import torch
     >>> from sklearn_mtl.neural.weighting._upgrad import UPGrad
+    >>> # the projections' weights, (1/2, 1/4) and (1/2, 1/2), sum to (1, 3/4):
+    >>> # d = (1, 0) + 3/4 (-1, 1), with a tiny reg_eps to give the exact values
     >>> UPGrad(reg_eps=1e-12).aggregate(torch.tensor([[1.0, 0.0], [-1.0, 1.0]]))
     tensor([0.2500, 0.7500])
     """
