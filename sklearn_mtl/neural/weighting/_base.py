@@ -125,10 +125,13 @@ class TrainingStep:
         """
         if self._labelled is None:
             observed = (self.y_true == self.y_true).any(0)
-            has_outputs = torch.tensor(
-                [size > 0 for size in self.output_sizes], device=observed.device
-            )
-            self._labelled = observed & has_outputs
+            if all(size > 0 for size in self.output_sizes):
+                self._labelled = observed
+            else:
+                has_outputs = torch.tensor(
+                    [size > 0 for size in self.output_sizes], device=observed.device
+                )
+                self._labelled = observed & has_outputs
         return self._labelled
 
     def shared_parameters(self):

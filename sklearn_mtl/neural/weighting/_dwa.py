@@ -17,9 +17,10 @@ class DynamicWeightAverage(LossWeighting):
     ``r_t = L_t(e - 1) / L_t(e - 2)``,
 
     where ``L_t(e)`` is the task's mean training loss over its labels in
-    epoch ``e`` (the ``train_loss_<task>`` of the history) and ``K`` the
-    number of tasks in the softmax: a task whose loss stalls is weighted up,
-    and the weights have mean 1. The first two epochs have equal weights.
+    epoch ``e`` (the ``train_loss_<task>`` of the history; the paper averages
+    the batch losses, the same when every batch has every label) and ``K``
+    the number of tasks in the softmax: a task whose loss stalls is weighted
+    up, and the weights have mean 1. The first two epochs have equal weights.
     The weights change once per epoch, so the step costs that of the summed
     loss: ``mean_t(w_t * lambda_t * loss_t)``, ``w_t`` the static task
     weights (they compose multiplicatively: the weights applied are
@@ -50,7 +51,7 @@ class DynamicWeightAverage(LossWeighting):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_mtl.neural.weighting._dwa import DynamicWeightAverage
+    >>> from sklearn_mtl.neural.weighting import DynamicWeightAverage
     >>> weighting = DynamicWeightAverage().initialize([1.0, 1.0])
     >>> weighting.begin_epoch(np.array([[1.0, 1.0], [1.0, 0.5]]))
     >>> weighting.loss_weights_

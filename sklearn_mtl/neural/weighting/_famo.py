@@ -45,42 +45,46 @@ def masked_adam_step(
 class FAMO(LossWeighting):
     """Fast adaptive multitask optimization: decrease all losses at one rate.
 
-    Every task has a logit ``xi_t``; with ``z = softmax(xi)`` over the counted
-    tasks of the batch (``K`` of them), the step follows the gradient of
+    Every task has a logit ``xi_t``. With ``z = softmax(xi)`` over the ``K``
+    counted tasks of the batch, the step follows the gradient of
 
-    ``(1 / n_tasks) * sum_t w_t * K * c * z_t * log(loss_t + eps)``,
-    ``c = 1 / sum_t (z_t / (loss_t + eps))``,
+    ``(1 / n_tasks) * sum_t w_t * K * c * z_t * log(loss_t + eps)``, with
+    ``c = 1 / sum_t (z_t / (loss_t + eps))``
 
-    (``c`` a constant of the backward pass, ``w_t`` the static task weights,
-    ``eps = 1e-8``), that is ``mean_t(w_t * lambda_t * grad loss_t)`` with
+    held constant (``w_t`` the static task weights, ``eps = 1e-8``), that is
+    ``mean_t(w_t * lambda_t * grad loss_t)`` with
 
     ``lambda_t = K * c * z_t / (loss_t + eps)``,
 
-    weights of mean 1 over the counted tasks; the static weights compose
-    multiplicatively (the weights applied are ``w_t * lambda_t``; the step
-    differentiates ``mean_t(w_t * lambda_t * loss_t)`` with the weights held
-    constant, which has the same gradient). After the
-    optimizer's step, the losses of the same batch are computed again (one
-    extra forward pass without gradients, as in the authors' algorithm and
-    code), and the logits take one Adam step (learning rate ``lr``, L2 weight
-    decay ``gamma``) on ``z^T delta``, where ``delta_t = log(loss_t + eps) -
-    log(new_loss_t + eps)`` is each task's decrease of log loss: the tasks
-    that improved least are weighted up. A task that is not counted (no label
-    in the batch, or a static weight of 0) keeps its logit and its Adam state
-    through the step. The losses are expected non-negative (their lower bound
-    is taken to be 0).
+    weights of mean 1 over the counted tasks (computed without gradient; the
+    step differentiates ``mean_t(w_t * lambda_t * loss_t)``, which has the
+    same gradient). The static weights compose multiplicatively: the weights
+    applied are ``w_t * lambda_t``.
 
-    Cost: that of the summed loss, plus a forward pass of the batch without
-    gradients (often a third of a step). The cheaper variant that compares
-    with the next batch's losses would mix the change of batch into
-    ``delta``; it is not what the paper studies.
+    After the optimizer's step, the losses of the same batch are computed
+    again, and the logits take one Adam step (learning rate ``lr``, L2 weight
+    decay ``gamma``, torch's default betas and epsilon) on ``z . delta``,
+    where ``delta_t = log(loss_t + eps) - log(new_loss_t + eps)`` is each
+    task's decrease of log loss across the step: the tasks that improved
+    least are weighted up. The counted tasks are those with a label in the
+    batch and a positive static weight; the others keep their logit and Adam
+    state through the step (recorded weights: NaN for a task without a label,
+    0 for a task of static weight 0). The losses are expected non-negative
+    (their lower bound is taken to be 0).
+
+    Cost: that of the summed loss, plus one forward pass of the batch without
+    gradients after the step (about a third of a step of a plain MLP), as in
+    the paper's algorithm and the authors' code; comparing with the next
+    batch's losses instead would save that pass but mix the change of batch
+    into ``delta``.
 
     Parameters
     ----------
     lr : float, default=0.025
         Learning rate of the logits' Adam.
     gamma : float, default=0.001
-        Weight decay of the logits (the paper's regularization coefficient).
+        Weight decay of the logits: the paper's regularization coefficient
+        (1e-3 in its Algorithm 2 and in LibMTL; the authors' code uses 1e-5).
 
     Attributes
     ----------
@@ -97,7 +101,7 @@ class FAMO(LossWeighting):
     Examples
     --------
     >>> import torch
-    >>> from sklearn_mtl.neural.weighting._famo import FAMO
+    >>> from sklearn_mtl.neural.weighting import FAMO
     >>> weighting = FAMO().initialize([1.0, 1.0])
     >>> before, after = torch.tensor([1.0, 1.0]), torch.tensor([0.5, 1.0])
     >>> weighting.update_logits(before, after, torch.tensor([True, True]))

@@ -46,7 +46,7 @@ class GeometricLossStrategy(LossWeighting):
     Examples
     --------
     >>> import torch
-    >>> from sklearn_mtl.neural.weighting._gls import GeometricLossStrategy
+    >>> from sklearn_mtl.neural.weighting import GeometricLossStrategy
     >>> weighting = GeometricLossStrategy().initialize([1.0, 1.0])
     >>> weighting.implied_weights(torch.tensor([1.0, 4.0]))
     tensor([2.0000, 0.5000])

@@ -37,8 +37,13 @@ class GradNorm(LossWeighting):
     multiplicatively (weights applied: ``w_t * v_t``; the norms ``G_t`` leave
     the static weights out, so that balancing does not undo them).
 
+    The weights are updated by an Adam of their own (torch's default betas
+    and epsilon), whatever the net's optimizer: the paper applies "standard
+    update rules" to them, and Adam's steps do not depend on the scale of the
+    gradient norms, which varies with the batch size and the representation.
     The tasks counted at a step are those with a label in the batch and a
-    positive static weight; the others keep their weight and Adam state.
+    positive static weight; the others keep their weight and Adam state
+    (recorded weights: NaN for a task without a label in the batch).
 
     The paper takes the gradients with respect to the weights of the last
     shared layer; the shared representation is the standard cheaper choice
@@ -74,7 +79,7 @@ class GradNorm(LossWeighting):
     Examples
     --------
     >>> import torch
-    >>> from sklearn_mtl.neural.weighting._gradnorm import GradNorm
+    >>> from sklearn_mtl.neural.weighting import GradNorm
     >>> weighting = GradNorm().initialize([1.0, 1.0])
     >>> losses, norms = torch.tensor([1.0, 1.0]), torch.tensor([1.0, 3.0])
     >>> weighting.update_weights(losses, norms, torch.tensor([True, True]))

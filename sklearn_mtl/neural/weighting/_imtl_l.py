@@ -21,7 +21,9 @@ class IMTLL(LossWeighting):
     common level whatever the scale of each task's loss. The weights applied
     are ``w_t * exp(s_t)`` (the static weights compose multiplicatively and do
     not move the optimum of ``s_t``). Tasks without a label in the batch leave
-    the objective (their ``s_t`` does not move). Cost: that of the summed
+    the objective: their ``s_t`` gets no gradient (plain SGD leaves it in
+    place; a momentum optimizer such as the default Adam still moves it by its
+    momentum), and their recorded weight is NaN. Cost: that of the summed
     loss.
 
     On ``n`` tasks, all labelled, with unit static weights, the objective is
@@ -40,7 +42,7 @@ class IMTLL(LossWeighting):
     Examples
     --------
     >>> import torch
-    >>> from sklearn_mtl.neural.weighting._imtl_l import IMTLL
+    >>> from sklearn_mtl.neural.weighting import IMTLL
     >>> weighting = IMTLL().initialize([1.0, 1.0])
     >>> weighting.log_scale_.shape
     torch.Size([2])
@@ -51,12 +53,10 @@ class IMTLL(LossWeighting):
 
     def weighted_objective(self, step):
         losses = step.task_losses
-        labelled = step.labelled.to(losses.dtype)
+        labelled = step.labelled
         log_scale = self.log_scale_
         scale = torch.exp(log_scale)
         terms = scale * losses - log_scale * labelled
-        mean_weights = self._mean_weights.to(terms)
+        objective = torch.dot(self._mean_weights.to(terms), terms)
         weights = (scale * self.task_weights_).detach().to(losses)
-        return torch.dot(mean_weights, terms), torch.where(
-            step.labelled, weights, torch.nan
-        )
+        return objective, torch.where(labelled, weights, torch.nan)

@@ -33,10 +33,11 @@ class RandomLossWeighting(LossWeighting):
     Examples
     --------
     >>> import torch
-    >>> from sklearn_mtl.neural.weighting._rlw import RandomLossWeighting
+    >>> from sklearn_mtl.neural.weighting import RandomLossWeighting
     >>> weighting = RandomLossWeighting().initialize([1.0, 1.0, 1.0])
-    >>> weighting.draw_weights(torch.tensor([True, True, False])).sum()
-    tensor(2.)
+    >>> weights = weighting.draw_weights(torch.tensor([True, True, False]))
+    >>> weights[2].item(), round(weights.sum().item(), 6)
+    (0.0, 2.0)
     """
 
     def set_task_weights(self, task_weights):

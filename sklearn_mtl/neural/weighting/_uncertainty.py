@@ -24,7 +24,9 @@ class UncertaintyWeighting(LossWeighting):
     ``c_t = 1`` for a classification task (scaled softmax likelihood), ``w_t``
     the static task weights. A task's weight falls as its loss stays high: a
     noisy task is down-weighted. Tasks without a label in the batch leave the
-    objective (their ``s_t`` does not move). The weights applied are
+    objective: their ``s_t`` gets no gradient (plain SGD leaves it in place; a
+    momentum optimizer such as the default Adam still moves it by its
+    momentum). The weights applied are
     ``w_t * c_t * exp(-s_t)``. Cost: that of the summed loss.
 
     Attributes
