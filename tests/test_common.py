@@ -31,6 +31,7 @@ from sklearn_mtl.neural import (
     MultiTaskNetClassifier,
     MultiTaskNetRegressor,
 )
+from sklearn_mtl.neural.weighting import PCGrad, UncertaintyWeighting
 from sklearn_mtl.utils.estimator_checks import (
     check_all_missing_task_raises,
     check_missing_label_invariance,
@@ -103,6 +104,18 @@ ESTIMATORS = [
     MultiTaskLogisticRegression(alpha=0.1, tol=1e-12),
     MultiTaskNetRegressor(SmallMLP, max_epochs=20, lr=0.02, verbose=0, random_state=0),
     MultiTaskNetClassifier(SmallMLP, max_epochs=20, lr=0.02, verbose=0, random_state=0),
+    # a gradient strategy and a loss strategy with learnable state
+    MultiTaskNetRegressor(
+        SmallMLP, weighting=PCGrad(), max_epochs=20, lr=0.02, verbose=0, random_state=0
+    ),
+    MultiTaskNetClassifier(
+        SmallMLP,
+        weighting=UncertaintyWeighting(),
+        max_epochs=20,
+        lr=0.02,
+        verbose=0,
+        random_state=0,
+    ),
 ]
 
 # (estimator, the single-task estimator it reduces to with one task)
