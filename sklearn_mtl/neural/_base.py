@@ -30,6 +30,10 @@ __all__ = ["MultiTaskNet"]
 # would validate on the last tasks only.
 DEFAULT_TRAIN_SPLIT = ValidSplit(0.2, random_state=0)
 
+# Epochs of per-task training losses given to the weighting strategy's
+# begin_epoch hook (DWA compares the last two).
+EPOCHS_GIVEN_TO_WEIGHTING = 2
+
 
 class MultiTaskNet(NeuralNet):
     """skorch net trained on masked per-task losses (base class).
@@ -442,12 +446,15 @@ class MultiTaskNet(NeuralNet):
 
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
         """skorch's (a new history row), then the weighting strategy's hook with
-        the per-task training losses of the epochs so far."""
+        the per-task training losses of the last two completed epochs."""
         super().on_epoch_begin(
             net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs
         )
         keys = self.task_history_keys("train_loss")
-        previous = [[row.get(key, np.nan) for key in keys] for row in self.history[:-1]]
+        # The last two completed epochs: what the strategies' rules look at
+        # (reading the whole history would grow with every epoch).
+        completed = self.history[:-1][-EPOCHS_GIVEN_TO_WEIGHTING:]
+        previous = [[row.get(key, np.nan) for key in keys] for row in completed]
         self.weighting_.begin_epoch(
             np.array(previous, dtype=float).reshape(-1, self.n_tasks_)
         )

@@ -285,9 +285,10 @@ class TaskWeighting(BaseEstimator, nn.Module):
 
         Parameters
         ----------
-        previous_task_losses : ndarray of shape (n_completed_epochs, n_tasks)
-            Each task's mean training loss in the epochs trained so far
-            (NaN where it had no label).
+        previous_task_losses : ndarray of shape (n_epochs, n_tasks)
+            Each task's mean training loss in the last two completed epochs,
+            oldest first (fewer rows in the first two epochs; NaN where a task
+            had no label).
         """
 
     def backward(self, step):

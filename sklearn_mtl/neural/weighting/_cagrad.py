@@ -5,7 +5,7 @@ import torch
 
 from ._aggregator import GradientAggregator
 from ._base import check_number
-from ._qp import min_norm_simplex
+from ._qp import min_norm_simplex, symmetric_gramian
 
 __all__ = ["CAGrad"]
 
@@ -175,8 +175,7 @@ class CAGrad(GradientAggregator):
         check_number(self, "norm_eps", self.norm_eps, low=0)
 
     def gramian_weights(self, gramian, tasks):
-        gramian = gramian.detach().to("cpu", torch.float64).numpy()
-        gramian = (gramian + gramian.T) / 2
+        gramian = symmetric_gramian(gramian)
         n_rows = len(gramian)
         trace = float(np.trace(gramian))
         if trace < self.norm_eps or trace <= 0.0:

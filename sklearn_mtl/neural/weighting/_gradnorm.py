@@ -3,8 +3,8 @@
 import torch
 
 from ._base import LossWeighting, check_number
-from ._famo import masked_adam_step
 from ._gradients import representation_gradients
+from ._masked_adam import masked_adam_step
 
 __all__ = ["GradNorm"]
 

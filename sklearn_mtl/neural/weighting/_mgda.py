@@ -3,7 +3,7 @@
 import torch
 
 from ._aggregator import GradientAggregator
-from ._qp import min_norm_simplex
+from ._qp import min_norm_simplex, symmetric_gramian
 
 __all__ = ["MGDA"]
 
@@ -71,5 +71,4 @@ class MGDA(GradientAggregator):
     """
 
     def gramian_weights(self, gramian, tasks):
-        gramian = gramian.detach().to("cpu", torch.float64).numpy()
-        return torch.from_numpy(min_norm_simplex((gramian + gramian.T) / 2))
+        return torch.from_numpy(min_norm_simplex(symmetric_gramian(gramian)))

@@ -7,6 +7,7 @@ import torch
 
 from ._aggregator import GradientAggregator
 from ._base import check_number
+from ._qp import symmetric_gramian
 
 __all__ = ["NashMTL"]
 
@@ -165,8 +166,7 @@ class NashMTL(GradientAggregator):
         )
 
     def gramian_weights(self, gramian, tasks):
-        gramian = gramian.detach().to("cpu", torch.float64).numpy()
-        gramian = (gramian + gramian.T) / 2
+        gramian = symmetric_gramian(gramian)
         state = self.bargaining_weights_.cpu().numpy().copy()
         if int(self.n_steps_) % self.update_weights_every == 0:
             weights = self._solve(gramian, state[tasks])

@@ -19,8 +19,24 @@ costs one or two small linear solves.
 """
 
 import numpy as np
+import torch
 
-__all__ = ["min_norm_simplex", "nonneg_qp"]
+__all__ = ["min_norm_simplex", "nonneg_qp", "symmetric_gramian"]
+
+
+def symmetric_gramian(gramian):
+    """A Gramian tensor as a float64 numpy array, symmetrized against rounding.
+
+    Parameters
+    ----------
+    gramian : Tensor of shape (n, n)
+
+    Returns
+    -------
+    gramian : ndarray of shape (n, n)
+    """
+    gramian = gramian.detach().to("cpu", dtype=torch.float64).numpy()
+    return (gramian + gramian.T) / 2
 
 
 # ------------------------------------------------------ simplex min-norm point

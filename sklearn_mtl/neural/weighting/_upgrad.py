@@ -5,7 +5,7 @@ import torch
 
 from ._aggregator import GradientAggregator
 from ._base import check_number
-from ._qp import nonneg_qp
+from ._qp import nonneg_qp, symmetric_gramian
 
 __all__ = ["UPGrad"]
 
@@ -80,8 +80,7 @@ class UPGrad(GradientAggregator):
         check_number(self, "reg_eps", self.reg_eps, low=0, strict_low=True)
 
     def gramian_weights(self, gramian, tasks):
-        gramian = gramian.detach().to("cpu", torch.float64).numpy()
-        gramian = (gramian + gramian.T) / 2
+        gramian = symmetric_gramian(gramian)
         n_rows = len(gramian)
         trace = float(np.trace(gramian))
         if trace < self.norm_eps or trace <= 0.0:
