@@ -41,6 +41,7 @@ from sklearn_mtl.neural.weighting import (
 )
 from sklearn_mtl.neural.weighting._gradients import (
     DenseGradients,
+    ReadoutGradients,
     representation_gradients,
 )
 
@@ -89,6 +90,47 @@ def test_default_is_bitwise_the_static_objective_of_a_plain_loop():
         assert torch.equal(net.module_.state_dict()[name], value), name
     assert isinstance(net.weighting_, StaticWeighting)
     assert net.history[-1, "task_weights"] == [0.5, 1.0, 1.5]
+
+
+class PenalizedMLP(MultiTaskMLP):
+    """A MultiTaskMLP whose ``penalty()`` is ``0.5 * ||trunk weights||^2``."""
+
+    def penalty(self):
+        return 0.5 * self.trunk[0].weight.pow(2).sum()
+
+
+@pytest.mark.parametrize("weighting", [None, "pcgrad", "uncertainty"])
+def test_module_penalty_gradient_is_added_to_the_strategy_step(weighting):
+    """One SGD step with a penalty = the same step without it, plus lr * its
+    gradient; ``train_loss`` includes the recorded ``train_penalty``."""
+    X, Y = regression_data()
+    lr = 0.1
+    params = dict(
+        weighting=weighting,
+        lr=lr,
+        max_epochs=1,
+        optimizer=torch.optim.SGD,
+        **FULL_BATCH,
+    )
+    plain = MultiTaskNetRegressor(module=MultiTaskMLP, **params).fit(X, Y)
+    penalized = MultiTaskNetRegressor(module=PenalizedMLP, **params).fit(X, Y)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        initial = PenalizedMLP((X.shape[1],), [1, 1, 1], hidden_units=(8,))
+    w0 = initial.trunk[0].weight.detach()
+    expected = plain.module_.state_dict()
+    expected["trunk.0.weight"] = expected["trunk.0.weight"] - lr * w0
+    for name, value in penalized.module_.state_dict().items():
+        torch.testing.assert_close(value, expected[name], rtol=1e-5, atol=1e-6)
+    penalty = 0.5 * w0.pow(2).sum().item()
+    history = penalized.history[-1]
+    np.testing.assert_allclose(history["train_penalty"], penalty, rtol=1e-6)
+    np.testing.assert_allclose(
+        history["train_loss"],
+        plain.history[-1, "train_loss"] + penalty,
+        rtol=1e-6,
+    )
+    assert "train_penalty" not in plain.history[-1]
 
 
 # ------------------------------------------- 2. per-task gradients of a step
@@ -150,10 +192,45 @@ def test_representation_gradients_are_the_per_task_gradients(head_hidden_units):
     torch.testing.assert_close(
         gradients.combine(weights), weights.float() @ expected, rtol=1e-5, atol=1e-6
     )
+    _assert_signed_sums(gradients, expected)
     # the heads got the gradient of mean_t(w_t * loss_t), nothing else did
     for parameter, grad in zip(module.heads.parameters(), heads_expected, strict=True):
         torch.testing.assert_close(parameter.grad, grad)
     assert all(p.grad is None for p in module.trunk.parameters())
+
+
+def _assert_signed_sums(gradients, rows):
+    scales = torch.linspace(0.1, 1.0, len(rows), dtype=torch.float64)
+    for s, weights in [(None, torch.ones(len(rows))), (scales, scales.float())]:
+        total, magnitude = gradients.signed_sums(s)
+        tol = dict(rtol=1e-5, atol=1e-6)
+        torch.testing.assert_close(total, weights @ rows, **tol)
+        torch.testing.assert_close(magnitude, weights @ rows.abs(), **tol)
+
+
+def test_readout_gradients_with_one_output_per_task():
+    """The readout path without forming the rows (GradDrop's sums too)."""
+    X, Y = regression_data(n_samples=20)
+    torch.manual_seed(0)
+    module = MultiTaskMLP((X.shape[1],), [1, 1, 1], hidden_units=(6,))
+    step = _step(module, X, Y.astype(np.float32), ["regression"] * 3, [1, 1, 1])
+    tasks = [0, 2]
+    weighted = step.task_losses * torch.tensor([1.0, 2.0, 3.0])
+    expected = torch.stack(
+        [
+            torch.autograd.grad(
+                weighted[t], step.representation_input, retain_graph=True
+            )[0].flatten()
+            for t in tasks
+        ]
+    )
+    gradients = representation_gradients(step, weighted, tasks)
+    assert isinstance(gradients, ReadoutGradients)
+    torch.testing.assert_close(gradients.matrix(), expected)
+    torch.testing.assert_close(gradients.gramian(), expected @ expected.T)
+    weights = torch.tensor([0.5, -2.0], dtype=torch.float64)
+    torch.testing.assert_close(gradients.combine(weights), weights.float() @ expected)
+    _assert_signed_sums(gradients, expected)
 
 
 def test_dense_gradients_of_a_matrix():

@@ -426,13 +426,24 @@ class MultiTaskNet(NeuralNet):
             recompute_task_losses=lambda: self._task_losses_without_grad(Xi, yi),
         )
         loss, task_weights = weighting.backward(step)
+        penalty = self._module_penalty()
+        if penalty is not None:
+            penalty.backward()
+            penalty = penalty.detach()
+            loss = loss + penalty
         return {
             "loss": loss,
             "y_pred": y_pred,
             "task_losses": task_losses,
             "task_weights": task_weights,
+            "penalty": penalty,
             "weighting_step": step,
         }
+
+    def _module_penalty(self):
+        """The module's ``penalty()`` (see :class:`MultiTaskModule`), or None."""
+        penalty = getattr(self.module_, "penalty", None)
+        return penalty() if callable(penalty) else None
 
     def _task_losses_without_grad(self, Xi, yi):
         with torch.no_grad():

@@ -28,10 +28,13 @@ class PerTaskLoss(Callback):
     objective of the net's weighting strategy, see
     :meth:`~sklearn_mtl.neural.weighting.TaskWeighting.epoch_objective`), and
     ``task_weights``: the weights the strategy applied, averaged over the
-    training batches where each task had labels (NaN if it had none). The
-    batches' losses are kept and
-    averaged at the end of the epoch, so recording costs no computation or
-    device synchronization per batch.
+    training batches where each task had labels (NaN if it had none). When
+    the module has a ``penalty()`` (see
+    :class:`~sklearn_mtl.neural.modules.MultiTaskModule`), its mean over the
+    training batches is recorded as ``train_penalty`` and included in
+    ``train_loss``. The batches' losses are kept and averaged at the end of
+    the epoch, so recording costs no computation or device synchronization
+    per batch.
     """
 
     def initialize(self):
@@ -40,13 +43,23 @@ class PerTaskLoss(Callback):
 
     def on_epoch_begin(self, net, **kwargs):
         self.batches_ = {"train": [], "valid": []}
+        self.penalties_ = []
 
     def on_batch_end(
-        self, net, batch=None, training=False, task_losses=None, task_weights=None, **kw
+        self,
+        net,
+        batch=None,
+        training=False,
+        task_losses=None,
+        task_weights=None,
+        penalty=None,
+        **kw,
     ):
         if task_losses is not None:
             phase = "train" if training else "valid"
             self.batches_[phase].append((task_losses.detach(), batch[1], task_weights))
+        if penalty is not None:
+            self.penalties_.append(penalty)
 
     def on_epoch_end(self, net, **kwargs):
         for phase, batches in self.batches_.items():
@@ -57,6 +70,10 @@ class PerTaskLoss(Callback):
             for key, value in zip(keys, means.tolist(), strict=True):
                 net.history.record(key, value)
             loss = net.weighting_.epoch_objective(means)
+            if phase == "train" and self.penalties_:
+                penalty = torch.stack(self.penalties_).mean().item()
+                net.history.record("train_penalty", penalty)
+                loss += penalty
             net.history.record(f"{phase}_loss", loss)
             net.history.record(f"{phase}_loss_best", bool(loss < self.best_[phase]))
             self.best_[phase] = min(loss, self.best_[phase])

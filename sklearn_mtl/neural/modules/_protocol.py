@@ -14,7 +14,9 @@ shared between the tasks. A multi-task module says so through three methods:
 Its ``forward(X)`` is ``task_outputs(shared_representation(X), X)``. A module
 may also offer ``linear_readout()``, the matrix of an affine map from the
 representation to the outputs, which lets strategies form per-task gradients of
-the representation without one backward pass per task.
+the representation without one backward pass per task, and ``penalty()``, a
+scalar tensor the net adds to the training objective (soft parameter sharing
+ties its task networks this way).
 """
 
 from torch import nn
@@ -119,6 +121,20 @@ class MultiTaskModule(nn.Module):
         weight : Tensor of shape (n_outputs, representation_size) or None
             ``outputs = representation @ weight.T + bias`` when this holds for
             2-D representations; None otherwise (the default).
+        """
+        return None
+
+    def penalty(self):
+        """A term the net adds to the training objective at every step.
+
+        Returns
+        -------
+        penalty : Tensor of shape () or None
+            A differentiable scalar of the module's parameters (for example a
+            coupling between task networks); None when there is none (the
+            default). Its gradient is added to the weighting strategy's, and
+            its mean over the epoch's batches is recorded in ``history`` as
+            ``train_penalty``.
         """
         return None
 

@@ -115,11 +115,11 @@ class GradientAggregator(TaskWeighting):
     def backward(self, step):
         losses = step.task_losses
         n_tasks = len(losses)
-        weights = torch.full_like(losses.detach(), float("nan"))
+        objective = self.objective(losses.detach())
         # A task counts when it has labels in the batch and a nonzero weight.
         tasks = (step.labelled & (self.task_weights_ > 0)).nonzero().flatten().tolist()
         if not tasks:  # no label to learn from in this batch
-            return self.objective(losses.detach()), weights
+            return objective, torch.full_like(self.task_weights_, torch.nan)
         weighted = losses * self.task_weights_.to(losses.dtype)
         if self.on == "representation":
             gradients = representation_gradients(step, weighted, tasks)
@@ -133,9 +133,19 @@ class GradientAggregator(TaskWeighting):
             gradients = parameter_gradients(step, weighted, tasks, shared)
             direction, row_weights = self._aggregate(gradients, tasks)
             apply_to_parameters(direction, shared)
-        if row_weights is not None:
-            index = torch.tensor(tasks, device=weights.device)
-            weights[index] = (
-                n_tasks * row_weights.to(weights) * self.task_weights_[index]
-            )
-        return self.objective(losses.detach()), weights
+        return objective, self._applied_weights(row_weights, tasks, n_tasks)
+
+    def _applied_weights(self, row_weights, tasks, n_tasks):
+        """Weights on the static scale, NaN for the tasks without a row:
+        the direction is ``sum_r row_weights[r] * g_r`` with ``g_r`` the
+        gradient of ``w_t * loss_t``, that is ``mean_t(c_t * grad loss_t)``
+        with ``c_t = n_tasks * row_weights[r] * w_t``."""
+        weights = self.task_weights_
+        if row_weights is None:
+            return torch.full_like(weights, torch.nan)
+        if len(tasks) == n_tasks:
+            return n_tasks * row_weights.to(weights) * weights
+        applied = torch.full_like(weights, torch.nan)
+        index = torch.tensor(tasks, device=weights.device)
+        applied[index] = n_tasks * row_weights.to(weights) * weights[index]
+        return applied

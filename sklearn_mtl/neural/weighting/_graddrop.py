@@ -30,8 +30,10 @@ class GradDrop(GradientAggregator):
     is not a weighted sum of the rows (no task weights are recorded). A
     coordinate where every gradient is zero gives zero. The draws come from
     torch's global generator (seeded by the net's ``random_state``), one
-    ``torch.rand`` per step in the gradients' dtype. Cost: a few passes over
-    the per-task gradients, which are formed explicitly (``n_tasks x dim``).
+    ``torch.rand`` per step in the gradients' dtype. Cost: the sum of the rows
+    and the sum of their absolute values, then a few passes over ``dim``
+    coordinates; with linear heads and one output per task the rows are not
+    formed.
 
     The rows are the gradients of the static-weighted losses ``w_t *
     loss_t``: the static task weights ``w`` enter both the sign purities and
@@ -119,28 +121,26 @@ class GradDrop(GradientAggregator):
         self._leaks = bool(torch.any(self._leak > 0))
 
     def _aggregate(self, gradients, tasks):
-        matrix = gradients.matrix()
-        positive = matrix.clamp(min=0.0)
-        positive_sum = positive.sum(0)
-        total = matrix.sum(0)
-        magnitude = 2.0 * positive_sum - total  # sum of |g_tk| over the tasks
+        total, magnitude = gradients.signed_sums()
         # A coordinate where every gradient is zero (0 / 0) gives zero anyway.
         purity = torch.nan_to_num(0.5 * (1.0 + total / magnitude), nan=0.5)
         if self.purity_function is not None:
             purity = self.purity_function(purity)
-        draw = torch.rand(purity.shape, dtype=matrix.dtype, device=matrix.device)
+        draw = torch.rand(purity.shape, dtype=total.dtype, device=total.device)
         # 1.0 where purity > draw (resp. <), else 0.0: exact, as x - y == 0
         # only when x == y; cheaper than boolean masks on the CPU.
         difference = purity - draw
         keep_positive = difference.sign().clamp_(min=0.0)
         keep_negative = difference.neg_().sign_().clamp_(min=0.0)
+        direction = 0.0
         if self._leaks:
-            leak = self._leak[tasks].to(matrix.device, matrix.dtype)
-            passed = 1.0 - leak
-            positive_sum = passed @ positive
-            negative_sum = passed @ matrix - positive_sum
-            direction = leak @ matrix + positive_sum * keep_positive
-        else:
-            negative_sum = total - positive_sum
-            direction = positive_sum * keep_positive
-        return direction + negative_sum * keep_negative, None
+            leak = self._leak[tasks].to(total.device, total.dtype)
+            direction, _ = gradients.signed_sums(leak)
+            total, magnitude = gradients.signed_sums(1.0 - leak)
+        # sums of the positive and of the negative parts of the rows
+        positive_sum = 0.5 * (total + magnitude)
+        negative_sum = 0.5 * (total - magnitude)
+        return (
+            direction + positive_sum * keep_positive + negative_sum * keep_negative,
+            None,
+        )

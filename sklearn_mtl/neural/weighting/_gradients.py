@@ -43,6 +43,24 @@ class DenseGradients:
         """``sum_r weights[r] * row_r``, a Tensor of shape (dim,)."""
         return weights.to(self._matrix) @ self._matrix
 
+    def signed_sums(self, scales=None):
+        """``sum_r s_r row_r`` and ``sum_r s_r |row_r|``, coordinatewise.
+
+        Parameters
+        ----------
+        scales : Tensor of shape (n_rows,) or None, default=None
+            Non-negative ``s`` (None: ones).
+
+        Returns
+        -------
+        total, magnitude : Tensors of shape (dim,)
+        """
+        matrix = self._matrix
+        if scales is None:
+            return matrix.sum(0), matrix.abs().sum(0)
+        scales = scales.to(matrix)
+        return scales @ matrix, scales @ matrix.abs()
+
 
 class ReadoutGradients:
     """Per-task gradients of a representation read out by a linear map.
@@ -60,8 +78,9 @@ class ReadoutGradients:
         of the selected tasks.
     weight : Tensor of shape (n_columns, size)
         The readout rows of these outputs.
-    column_rows : Tensor of int of shape (n_columns,)
-        The row (task) each output column belongs to.
+    column_rows : Tensor of int of shape (n_columns,) or None
+        The row (task) each output column belongs to; None when column ``r``
+        is row ``r``'s only column.
     n_rows : int
         Number of rows.
     """
@@ -71,7 +90,7 @@ class ReadoutGradients:
         self._weight = weight
         self._column_rows = column_rows
         self._n_rows = n_rows
-        self._one_column_per_row = len(column_rows) == n_rows
+        self._one_column_per_row = column_rows is None
 
     def matrix(self):
         """The rows, a Tensor of shape (n_rows, batch * size)."""
@@ -96,8 +115,35 @@ class ReadoutGradients:
 
     def combine(self, weights):
         """``sum_r weights[r] * row_r``, a Tensor of shape (batch * size,)."""
-        column_weights = weights.to(self._grads)[self._column_rows]
+        column_weights = weights.to(self._grads)
+        if not self._one_column_per_row:
+            column_weights = column_weights[self._column_rows]
         return ((self._grads * column_weights) @ self._weight).flatten()
+
+    def signed_sums(self, scales=None):
+        """``sum_r s_r row_r`` and ``sum_r s_r |row_r|``, coordinatewise.
+
+        With one output column per row, ``|g_b W_d| = |g_b| |W_d|``: both
+        sums are products of ``(batch, n_rows)`` and ``(n_rows, size)``
+        matrices, without forming the rows.
+
+        Parameters
+        ----------
+        scales : Tensor of shape (n_rows,) or None, default=None
+            Non-negative ``s`` (None: ones).
+
+        Returns
+        -------
+        total, magnitude : Tensors of shape (batch * size,)
+        """
+        if not self._one_column_per_row:
+            return DenseGradients(self.matrix()).signed_sums(scales)
+        grads, weight = self._grads, self._weight
+        magnitudes = grads.abs()
+        if scales is not None:
+            scales = scales.to(grads)
+            grads, magnitudes = grads * scales, magnitudes * scales
+        return (grads @ weight).flatten(), (magnitudes @ weight.abs()).flatten()
 
 
 def _task_columns(output_sizes, tasks):
@@ -146,15 +192,14 @@ def representation_gradients(step, weighted_losses, tasks):
         )
         _accumulate(task_parameters, head_grads, scale=1.0 / n_tasks)
         columns, rows = _task_columns(step.output_sizes, tasks)
+        device = output_grads.device
         if columns != list(range(output_grads.shape[1])):
-            index = torch.tensor(columns, device=output_grads.device)
+            index = torch.tensor(columns, device=device)
             output_grads, readout = output_grads[:, index], readout[index]
-        return ReadoutGradients(
-            output_grads,
-            readout.detach(),
-            torch.tensor(rows, device=output_grads.device),
-            len(tasks),
-        )
+        column_rows = None
+        if len(columns) != len(tasks):  # a multiclass task: several columns
+            column_rows = torch.tensor(rows, device=device)
+        return ReadoutGradients(output_grads, readout.detach(), column_rows, len(tasks))
     selected = weighted_losses[torch.tensor(tasks, device=weighted_losses.device)]
     identity = torch.eye(len(tasks), dtype=selected.dtype, device=selected.device)
     (rows,) = torch.autograd.grad(

@@ -1,11 +1,11 @@
 """Gradient vaccine (Wang et al., ICLR 2021)."""
 
-import math
-
+import numpy as np
 import torch
 
 from ._aggregator import GradientAggregator
 from ._base import check_number
+from ._qp import symmetric_gramian
 
 __all__ = ["GradVac"]
 
@@ -93,41 +93,42 @@ class GradVac(GradientAggregator):
 
     def gramian_weights(self, gramian, tasks):
         device = gramian.device
-        rows = gramian.detach().cpu().double().tolist()
-        n_rows = len(rows)
+        gramian = symmetric_gramian(gramian)
+        n_rows = len(gramian)
         index = torch.tensor(tasks, device=self.target_similarity_.device)
         pairs = (index[:, None], index[None, :])
-        targets = self.target_similarity_[pairs].cpu().double().tolist()
-        norms = [math.sqrt(max(rows[j][j], 0.0)) for j in range(n_rows)]
+        targets = self.target_similarity_[pairs].cpu().double().numpy()
+        norms = np.sqrt(np.maximum(np.diagonal(gramian), 0.0))
         beta, eps = float(self.beta), float(self.eps)
-        weights = [0.0] * n_rows
-        for i in range(n_rows):
-            # The current g_i is sum_k coefficients[k] g_k; inner[k] = g_i . g_k.
-            coefficients = [0.0] * n_rows
-            coefficients[i] = 1.0
-            inner = list(rows[i])
-            squared_norm = rows[i][i]
-            others = [j for j in range(n_rows) if j != i]
-            for position in torch.randperm(n_rows - 1).tolist():
-                j = others[position]
-                norm_i = math.sqrt(max(squared_norm, 0.0))
-                dot = inner[j]
-                cosine = dot / (norm_i * norms[j] + eps)
-                target = targets[i][j]
-                if cosine < target:
-                    sine = math.sqrt(max(1.0 - cosine * cosine, 0.0))
-                    target_sine = math.sqrt(max(1.0 - target * target, 0.0))
-                    step = (
-                        norm_i
-                        * (target * sine - cosine * target_sine)
-                        / (norms[j] * target_sine + eps)
-                    )
-                    coefficients[j] += step
-                    squared_norm += step * (2.0 * dot + step * rows[j][j])
-                    inner = [a + step * b for a, b in zip(inner, rows[j], strict=True)]
-                targets[i][j] = (1.0 - beta) * target + beta * cosine
-            weights = [w + c for w, c in zip(weights, coefficients, strict=True)]
-        self.target_similarity_[pairs] = torch.tensor(targets).to(
+        # One order of the other rows per row, drawn in row order.
+        positions = [torch.randperm(n_rows - 1).numpy() for _ in range(n_rows)]
+        rows = np.arange(n_rows)
+        # All rows advance together, one position of their orders at a time:
+        # row i's current g_i is sum_k coefficients[i, k] g_k, with
+        # inner[i, k] = g_i . g_k and squared norm squared_norms[i].
+        coefficients = np.eye(n_rows)
+        inner = gramian.copy()
+        squared_norms = np.diagonal(gramian).copy()
+        for position in np.stack(positions, axis=1):
+            others = position + (position >= rows)  # skip the row itself
+            norm = np.sqrt(np.maximum(squared_norms, 0.0))
+            dots = inner[rows, others]
+            cosines = dots / (norm * norms[others] + eps)
+            target = targets[rows, others]
+            below = cosines < target
+            sines = np.sqrt(np.maximum(1.0 - cosines[below] ** 2, 0.0))
+            target_sines = np.sqrt(np.maximum(1.0 - target[below] ** 2, 0.0))
+            steps = np.zeros(n_rows)
+            steps[below] = (
+                norm[below]
+                * (target[below] * sines - cosines[below] * target_sines)
+                / (norms[others[below]] * target_sines + eps)
+            )
+            coefficients[rows, others] += steps
+            squared_norms += steps * (2.0 * dots + steps * gramian[others, others])
+            inner += steps[:, None] * gramian[others]
+            targets[rows, others] = (1.0 - beta) * target + beta * cosines
+        self.target_similarity_[pairs] = torch.from_numpy(targets).to(
             self.target_similarity_
         )
-        return torch.tensor(weights, dtype=torch.float64, device=device)
+        return torch.from_numpy(coefficients.sum(axis=0)).to(device)

@@ -1,8 +1,10 @@
 """Projecting conflicting gradients (Yu et al., NeurIPS 2020)."""
 
+import numpy as np
 import torch
 
 from ._aggregator import GradientAggregator
+from ._qp import symmetric_gramian
 
 __all__ = ["PCGrad"]
 
@@ -39,22 +41,25 @@ class PCGrad(GradientAggregator):
     """
 
     def gramian_weights(self, gramian, tasks):
-        # Python floats: a few microseconds per pair, where tensor operations
-        # on 12-vectors cost ten times more.
-        rows = gramian.detach().cpu().double().tolist()
-        n_rows = len(rows)
-        weights = [0.0] * n_rows
-        for i in range(n_rows):
-            order = torch.randperm(n_rows).tolist()
-            # The current g_i is sum_k projected[k] g_k; inner[k] = g_i . g_k.
-            projected = [0.0] * n_rows
-            projected[i] = 1.0
-            inner = list(rows[i])
-            for j in order:
-                if j == i or not inner[j] < 0.0:
-                    continue
-                step = -inner[j] / rows[j][j]
-                projected[j] += step
-                inner = [a + step * b for a, b in zip(inner, rows[j], strict=True)]
-            weights = [w + p for w, p in zip(weights, projected, strict=True)]
-        return torch.tensor(weights, dtype=torch.float64, device=gramian.device)
+        device = gramian.device
+        gramian = symmetric_gramian(gramian)
+        n_rows = len(gramian)
+        # One order per row, drawn in row order (as Algorithm 1 visits them).
+        orders = np.stack([torch.randperm(n_rows).numpy() for _ in range(n_rows)])
+        # All rows advance together, one position of their orders at a time:
+        # row i's current g_i is sum_k coefficients[i, k] g_k, and
+        # inner[i, k] = g_i . g_k.
+        rows = np.arange(n_rows)
+        coefficients = np.eye(n_rows)
+        inner = gramian.copy()
+        squared_norms = np.diagonal(gramian)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for others in orders.T:
+                dots = inner[rows, others]
+                # g_i conflicts with g_j (j != i), which is then nonzero
+                conflict = (dots < 0.0) & (others != rows)
+                steps = np.where(conflict, -dots / squared_norms[others], 0.0)
+                coefficients[rows, others] += steps
+                inner += steps[:, None] * gramian[others]
+        weights = coefficients.sum(axis=0)
+        return torch.from_numpy(weights).to(device)
