@@ -416,6 +416,24 @@ def test_imtl_l_objective_by_hand_with_static_weights():
     np.testing.assert_allclose(grad.numpy(), static * np.exp(s) / 3, **TIGHT)
 
 
+def test_imtl_l_and_uncertainty_take_the_same_adam_steps_on_regression():
+    """Uncertainty weighting's objective on regression tasks is IMTL-L's / 2
+    with s = -log-scale: Adam (invariant to that factor) gives one model."""
+    X, Y = regression_data()
+    params = dict(max_epochs=5, lr=0.01, batch_size=16, train_split=None, **SMALL)
+    uncertainty = MultiTaskNetRegressor(weighting="uncertainty", **params).fit(X, Y)
+    imtl_l = MultiTaskNetRegressor(weighting="imtl_l", **params).fit(X, Y)
+    np.testing.assert_allclose(uncertainty.predict(X), imtl_l.predict(X), rtol=1e-4)
+    torch.testing.assert_close(
+        uncertainty.weighting_.log_variance_, -imtl_l.weighting_.log_scale_
+    )
+    np.testing.assert_allclose(
+        uncertainty.history[-1, "task_weights"],
+        np.array(imtl_l.history[-1, "task_weights"]) / 2,
+        rtol=1e-5,
+    )
+
+
 # ------------------------------------------------------------------- FAMO
 LOSS_SEQUENCE = [
     ([1.0, 2.0, 0.5], [0.9, 1.5, 0.5]),

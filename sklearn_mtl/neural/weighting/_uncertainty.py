@@ -34,6 +34,11 @@ class UncertaintyWeighting(LossWeighting):
     log_variance_ : nn.Parameter of shape (n_tasks,)
         The learned ``s_t``, initialized at 0.
 
+    See Also
+    --------
+    IMTLL : The same steps on regression tasks with Adam (its objective is
+        twice this one, with ``s_t`` as minus its log-scale).
+
     References
     ----------
     A. Kendall, Y. Gal and R. Cipolla, "Multi-task learning using uncertainty
