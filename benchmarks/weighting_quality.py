@@ -494,7 +494,8 @@ def summary(rows, dataset, task_names, args, command, wall):
         f"Metric: {metric} per task ({lower} is better), mean +- sd over "
         f"{unit}. "
         "Delta_m and hurt: relative to the independent nets "
-        "(`ComparisonResult.delta_m` / `n_hurt`, on the means over splits; "
+        "(`ComparisonResult.delta_m` / `n_hurt(significant=False)`, on the "
+        "means over splits; "
         "Delta_m > 0 is better). vs equal weight: Delta_m to the tuned "
         "equal-weight net per split, mean +- sd, with a paired t-test over "
         "splits (5%). Fit time: s per split, both learning rates.",
@@ -518,7 +519,7 @@ def summary(rows, dataset, task_names, args, command, wall):
             model,
             _mean_sd(per_split_mean[m]),
             f"{ind_rows[model]['delta_m'] + 0.0:+.2f}",
-            f"{ind_rows[model]['hurt']}/{len(task_names)}",
+            f"{ind_rows[model]['worse']}/{len(task_names)}",
             "" if model == EQUAL else _mean_sd(per_split_dm[:, m], digits=2),
             "" if model == EQUAL else verdict(per_split_dm[:, m]),
             f"{ind_rows[model]['fit_time']:.1f}",

@@ -124,7 +124,8 @@ def main(argv=None):
     print(
         f"\nSummary: best mean R^2 {best['mean']:.3f} by {best['estimator']} "
         f"(Delta_m {best['delta_m']:+.1f}% vs {result.reference}, better on "
-        f"{best['improved']}/{best['n_tasks']} tasks)."
+        f"{best['better']}/{best['n_tasks']} tasks, {best['improved']} of them "
+        f"significantly at {100 * result.alpha:g}%)."
     )
     return result
 

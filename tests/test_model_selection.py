@@ -4,9 +4,11 @@ import re
 
 import numpy as np
 import pytest
+import sklearn
+from scipy import stats
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.model_selection import GridSearchCV, KFold, cross_validate
+from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, cross_validate
 
 from sklearn_mtl.baselines import (
     IndependentTaskClassifier,
@@ -183,11 +185,13 @@ def test_comparison_scores_are_cross_validated_per_task(regression_problem):
     mean = result.scores.mean(axis=1)
     np.testing.assert_allclose(result.mean(), mean)
     np.testing.assert_allclose(result.differences()[1], mean[1] - mean[0])
-    assert result.n_improved()[1] == np.sum(mean[1] > mean[0])
-    assert result.n_hurt()[1] == np.sum(mean[1] < mean[0])
+    assert result.n_improved(significant=False)[1] == np.sum(mean[1] > mean[0])
+    assert result.n_hurt(significant=False)[1] == np.sum(mean[1] < mean[0])
+    # R^2: the relative reduction of the normalized error 1 - R^2
     np.testing.assert_allclose(
-        result.delta_m()[1], 100 * np.mean((mean[1] - mean[0]) / np.abs(mean[0]))
+        result.delta_m()[1], 100 * np.mean((mean[1] - mean[0]) / (1 - mean[0]))
     )
+    np.testing.assert_allclose(result.mean_difference()[1], np.mean(mean[1] - mean[0]))
     assert result.delta_m()[0] == 0.0
 
 
@@ -205,10 +209,11 @@ def test_lower_is_better_metrics_flip_the_direction(regression_problem):
     )
     mean = result.mean()
     assert result.greater_is_better is False
-    assert result.n_improved()[1] == np.sum(mean[1] < mean[0])
+    assert result.n_improved(significant=False)[1] == np.sum(mean[1] < mean[0])
     np.testing.assert_allclose(
         result.delta_m()[1], -100 * np.mean((mean[1] - mean[0]) / mean[0])
     )
+    np.testing.assert_allclose(result.mean_difference()[1], np.mean(mean[0] - mean[1]))
     custom = compare_estimators(
         {"ridge": IndependentTaskRegressor(Ridge())},
         X,
@@ -235,10 +240,22 @@ def test_comparison_tables_and_text(regression_problem):
     np.testing.assert_allclose(per_task["pooled diff"], result.differences()[1])
     summary = result.to_frame("summary")
     assert list(summary.index) == ["independent", "pooled"]
-    assert summary.loc["pooled", "improved"] + summary.loc["pooled", "hurt"] <= 4
+    assert summary.loc["pooled", "better"] + summary.loc["pooled", "worse"] <= 4
+    assert summary.loc["pooled", "improved"] <= summary.loc["pooled", "better"]
+    assert summary.loc["pooled", "hurt"] <= summary.loc["pooled", "worse"]
+    np.testing.assert_allclose(per_task["pooled p"], result.p_values()[1])
+    per_fold = result.to_frame("per_fold")
+    assert len(per_fold) == 2 * 3 * 4
+    e, k, t = 1, 0, 3
+    row = per_fold[
+        (per_fold.estimator == "pooled") & (per_fold.fold == k) & (per_fold.task == "d")
+    ].iloc[0]
+    assert row["score"] == result.scores[e, k, t]
+    assert row["fit_time"] == result.fit_times[e, k]
     text = str(result)
     assert text.splitlines()[0].startswith("r2 per task (mean +- sd over 3 folds")
     assert "pooled: mean r2" in text
+    assert "significant at 5%" in text
     with pytest.raises(ValueError, match=re.escape("Expected kind to be 'per_task'")):
         result.to_frame("folds")
 
@@ -294,3 +311,118 @@ def test_parallel_comparison_matches_sequential(regression_problem):
     sequential = compare_estimators(estimators, X, Y, cv=3)
     parallel = compare_estimators(estimators, X, Y, cv=3, n_jobs=2)
     np.testing.assert_allclose(parallel.scores, sequential.scores)
+
+
+def test_p_values_are_the_corrected_resampled_t_test():
+    """Nadeau and Bengio's test, computed by hand from the paired differences."""
+    scores = np.array(
+        [
+            [[0.5, 0.2, 0.1], [0.6, 0.3, 0.2], [0.55, 0.1, np.nan], [0.4, 0.2, 0.3]],
+            [[0.7, 0.2, 0.1], [0.8, 0.3, 0.2], [0.75, 0.2, np.nan], [0.62, 0.1, 0.3]],
+        ]
+    )
+    result = ComparisonResult(
+        scores,
+        ["ref", "new"],
+        list("abc"),
+        "ref",
+        "r2",
+        True,
+        np.ones((2, 4)),
+        test_train_ratio=0.25,
+        alpha=0.05,
+    )
+    p = result.p_values()
+    assert np.isnan(p[0]).all()
+    d = scores[1, :, 0] - scores[0, :, 0]
+    t = d.mean() / np.sqrt((1 / 4 + 0.25) * d.var(ddof=1))
+    np.testing.assert_allclose(p[1, 0], 2 * stats.t.sf(abs(t), 3))
+    d = scores[1, :, 1] - scores[0, :, 1]
+    t = d.mean() / np.sqrt((1 / 4 + 0.25) * d.var(ddof=1))
+    np.testing.assert_allclose(p[1, 1], 2 * stats.t.sf(abs(t), 3))
+    assert p[1, 2] == 1.0  # identical scores on the 3 folds that scored it
+    assert p[1, 0] < 0.05 < p[1, 1]
+    assert result.n_improved().tolist() == [0, 1]
+    assert result.n_improved(significant=False).tolist() == [0, 1]
+    assert result.n_hurt(significant=False).tolist() == [0, 0]
+    # K-fold by default: n_test / n_train = 1 / (K - 1)
+    kfold = ComparisonResult(
+        scores, ["ref", "new"], list("abc"), "ref", "r2", True, np.ones((2, 4))
+    )
+    assert kfold.test_train_ratio == 1 / 3
+
+
+def test_groups_keep_each_group_on_one_side(regression_problem):
+    X, Y = regression_problem
+    groups = np.arange(len(X)) // 10
+    result = compare_estimators(
+        {"a": IndependentTaskRegressor(Ridge())},
+        X,
+        Y,
+        groups=groups,
+        cv=3,
+        return_estimator=True,
+    )
+    expected = []
+    for train, test in GroupKFold(3).split(X, Y, groups):
+        model = IndependentTaskRegressor(Ridge()).fit(X[train], Y[train])
+        expected.append(
+            multitask_r2_score(
+                Y[test], model.predict(X[test]), multioutput="raw_values"
+            )
+        )
+    np.testing.assert_allclose(result.scores[0], expected)
+    fitted = result.estimators[0]
+    assert len(fitted) == 3 and all(hasattr(m, "estimators_") for m in fitted)
+    assert (
+        compare_estimators({"a": Ridge()}, X[:, :2], X[:, 2:4], cv=3).estimators is None
+    )
+
+
+def test_fit_params_are_split_with_the_rows_and_routed(regression_problem):
+    X, Y = regression_problem
+    Y = Y[:, :1]
+    weights = np.linspace(0.1, 2.0, len(X))
+    result = compare_estimators(
+        {"ridge": IndependentTaskRegressor(Ridge())},
+        X,
+        Y,
+        cv=KFold(3),
+        params={"sample_weight": weights},
+    )
+    expected = []
+    for train, test in KFold(3).split(X):
+        model = IndependentTaskRegressor(Ridge()).fit(
+            X[train], Y[train], sample_weight=weights[train]
+        )
+        expected.append(multitask_r2_score(Y[test], model.predict(X[test])))
+    np.testing.assert_allclose(result.scores[0, :, 0], expected)
+    with sklearn.config_context(enable_metadata_routing=True):
+        weighted = IndependentTaskRegressor(Ridge()).set_fit_request(sample_weight=True)
+        unweighted = IndependentTaskRegressor(Ridge()).set_fit_request(
+            sample_weight=False
+        )
+        routed = compare_estimators(
+            {"weighted": weighted, "unweighted": unweighted},
+            X,
+            Y,
+            cv=KFold(3),
+            params={"sample_weight": weights},
+        )
+        with pytest.raises(ValueError, match=re.escape("Expected groups in params")):
+            compare_estimators({"a": weighted}, X, Y, groups=np.zeros(len(X)))
+    np.testing.assert_allclose(routed.scores[0], result.scores[0])
+    plain = compare_estimators(
+        {"r": IndependentTaskRegressor(Ridge())}, X, Y, cv=KFold(3)
+    )
+    np.testing.assert_allclose(routed.scores[1], plain.scores[0])
+
+
+def test_verbose_prints_a_line_per_fit(regression_problem, capsys):
+    X, Y = regression_problem
+    compare_estimators({"a": IndependentTaskRegressor()}, X, Y, cv=2, verbose=1)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert re.fullmatch(
+        r"\[a\] fold 1/2: fit \d+\.\d s, mean score -?\d\.\d{4}", lines[0]
+    )
