@@ -99,6 +99,14 @@ class MultiTaskRegressorMixin(_MultiTaskMixin, RegressorMixin):
         score : float
             :func:`~sklearn_mtl.metrics.multitask_r2_score` of
             ``self.predict(X)``.
+
+        Notes
+        -----
+        This is what ``GridSearchCV`` uses without ``scoring``. scikit-learn's
+        scoring strings (``scoring="r2"``...) fail on missing labels ("Input
+        contains NaN"); pass
+        :func:`~sklearn_mtl.metrics.make_multitask_scorer` ``("r2")``, or
+        another metric name, instead.
         """
         return multitask_r2_score(y, self.predict(X), sample_weight=sample_weight)
 
@@ -125,6 +133,14 @@ class MultiTaskClassifierMixin(_MultiTaskMixin, ClassifierMixin):
         score : float
             :func:`~sklearn_mtl.metrics.multitask_accuracy_score` of
             ``self.predict(X)``.
+
+        Notes
+        -----
+        This is what ``GridSearchCV`` uses without ``scoring``. scikit-learn's
+        scoring strings (``scoring="roc_auc"``...) fail on missing labels
+        ("Input contains NaN"); pass
+        :func:`~sklearn_mtl.metrics.make_multitask_scorer` ``("roc_auc")``, or
+        another metric name, instead.
         """
         return multitask_accuracy_score(
             y,

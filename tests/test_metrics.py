@@ -8,15 +8,27 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.metrics import accuracy_score, mean_squared_error, r2_score, roc_auc_score
+from sklearn.metrics import (
+    accuracy_score,
+    average_precision_score,
+    log_loss,
+    mean_absolute_error,
+    mean_squared_error,
+    r2_score,
+    roc_auc_score,
+)
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_mtl.baselines import IndependentTaskClassifier, IndependentTaskRegressor
 from sklearn_mtl.metrics import (
+    get_metric,
     make_multitask_scorer,
     multitask_accuracy_score,
+    multitask_average_precision_score,
+    multitask_log_loss,
+    multitask_mean_absolute_error,
     multitask_mean_squared_error,
     multitask_r2_score,
     multitask_roc_auc_score,
@@ -78,12 +90,18 @@ def per_task(function, Y, P, sample_weight=None):
     return np.array(scores)
 
 
+def hand_mae(y, p, w=None):
+    w = np.ones_like(y) if w is None else w
+    return np.sum(w * np.abs(y - p)) / np.sum(w)
+
+
 REGRESSION_METRICS = [
     (multitask_r2_score, hand_r2, r2_score),
     (multitask_mean_squared_error, hand_mse, mean_squared_error),
     (normalized_mean_squared_error, hand_nmse, sklearn_nmse),
+    (multitask_mean_absolute_error, hand_mae, mean_absolute_error),
 ]
-REGRESSION_IDS = ["r2", "mse", "nmse"]
+REGRESSION_IDS = ["r2", "mse", "nmse", "mae"]
 
 
 # --------------------------------------------------------------------------
@@ -660,7 +678,8 @@ def test_scorer_callable_metric(regression_problem):
 
 def test_scorer_unknown_metric_error():
     known = (
-        "['accuracy', 'mean_squared_error', 'normalized_mean_squared_error', "
+        "['accuracy', 'average_precision', 'log_loss', 'mean_absolute_error', "
+        "'mean_squared_error', 'normalized_mean_squared_error', "
         "'pooled_explained_variance', 'r2', 'roc_auc']"
     )
     msg = (
@@ -772,3 +791,67 @@ def test_grid_search_integer_cv_with_missing_label_marker(classification_problem
         by_hand.append(np.mean(fold_scores))
     assert_allclose(search.cv_results_["mean_test_score"], by_hand, rtol=1e-12)
     assert_allclose(search.best_score_, max(by_hand), rtol=1e-12)
+
+
+def test_average_precision_and_log_loss_match_sklearn_per_task(roc_data):
+    Y, proba0, proba1 = roc_data
+    m0, m1 = ~np.isnan(Y[:, 0]), ~np.isnan(Y[:, 1])
+    w = np.linspace(1.0, 2.0, Y.shape[0])
+    ap = multitask_average_precision_score(
+        Y, [proba0, proba1], multioutput="raw_values", sample_weight=w
+    )
+    indicator = np.eye(3)[Y[m1, 1].astype(int)]
+    assert_allclose(
+        ap,
+        [
+            average_precision_score(Y[m0, 0], proba0[m0, 1], sample_weight=w[m0]),
+            average_precision_score(
+                indicator, proba1[m1], average="macro", sample_weight=w[m1]
+            ),
+        ],
+    )
+    loss = multitask_log_loss(
+        Y, [proba0, proba1], multioutput="raw_values", sample_weight=w
+    )
+    assert_allclose(
+        loss,
+        [
+            log_loss(Y[m0, 0], proba0[m0], sample_weight=w[m0]),
+            log_loss(Y[m1, 1], proba1[m1], sample_weight=w[m1]),
+        ],
+    )
+    # a score of the greater class per binary task is read as its probability
+    assert_allclose(
+        multitask_log_loss(Y[:, 0], proba0[:, 1]), log_loss(Y[m0, 0], proba0[m0])
+    )
+
+
+def test_log_loss_needs_the_classes_when_a_class_is_not_observed():
+    Y = np.array([[0.0], [1.0], [1.0], [np.nan]])
+    proba = [np.array([[0.7, 0.2, 0.1], [0.2, 0.6, 0.2], [0.1, 0.8, 0.1], [1, 0, 0]])]
+    with pytest.raises(ValueError, match="multitask_log_loss, task 0: y_true and"):
+        multitask_log_loss(Y, proba)
+    assert_allclose(
+        multitask_log_loss(Y, proba, classes=[[0, 1, 2]]),
+        log_loss([0, 1, 1], proba[0][:3], labels=[0, 1, 2]),
+    )
+
+
+def test_new_scorers_take_the_classifiers_classes():
+    """A test fold without one of the classes still gets a log-loss."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    Y = np.column_stack([X[:, 0] > 0, np.digitize(X[:, 1], [-0.5, 0.5])]).astype(float)
+    model = IndependentTaskClassifier(LogisticRegression()).fit(X, Y)
+    rows = Y[:, 1] != 2  # the test rows miss class 2 of task 1
+    scorer = make_multitask_scorer("log_loss")
+    expected = np.mean(
+        [
+            log_loss(Y[rows, t], proba[rows], labels=model.classes_[t])
+            for t, proba in enumerate(model.predict_proba(X))
+        ]
+    )
+    assert_allclose(scorer(model, X[rows], Y[rows]), -expected)
+    assert get_metric("neg_log_loss").function is multitask_log_loss
+    assert get_metric("neg_mean_absolute_error").greater_is_better is False
+    assert get_metric("average_precision").greater_is_better is True

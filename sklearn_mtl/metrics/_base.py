@@ -227,6 +227,7 @@ def per_task_scores(
     missing_label=None,
     min_classes=1,
     score_arrays=False,
+    task_kwargs=None,
 ):
     """Apply a single-task metric to each task's observed labels.
 
@@ -247,6 +248,8 @@ def per_task_scores(
         AUC).
     score_arrays : bool, default=False
         Whether a task's predictions may be a 2-D array of class scores.
+    task_kwargs : list of dict or None, default=None
+        Extra keyword arguments of the metric for each task.
 
     Returns
     -------
@@ -262,13 +265,23 @@ def per_task_scores(
         score_arrays=score_arrays,
     )
     scores = np.full(predictions.n_tasks, np.nan)
+    if task_kwargs is None:
+        task_kwargs = [{}] * predictions.n_tasks
+    elif len(task_kwargs) != predictions.n_tasks:
+        raise ValueError(
+            f"{metric_name}: expected one entry per task ({predictions.n_tasks}); "
+            f"got {len(task_kwargs)} instead."
+        )
     for t in range(predictions.n_tasks):
         y_true = predictions.y_true[t]
         if y_true.size == 0 or np.unique(y_true).size < min_classes:
             continue
         try:
             scores[t] = metric(
-                y_true, predictions.y_pred[t], sample_weight=predictions.weights_of(t)
+                y_true,
+                predictions.y_pred[t],
+                sample_weight=predictions.weights_of(t),
+                **task_kwargs[t],
             )
         except ValueError as exc:
             name = task_label(t, predictions.task_names)

@@ -1,11 +1,12 @@
 """Mask-aware regression metrics for multi-task targets."""
 
 import numpy as np
-from sklearn.metrics import mean_squared_error, r2_score
+from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
 from ._base import check_multitask_predictions, per_task_scores
 
 __all__ = [
+    "multitask_mean_absolute_error",
     "multitask_mean_squared_error",
     "multitask_r2_score",
     "normalized_mean_squared_error",
@@ -112,6 +113,54 @@ def multitask_mean_squared_error(
         multioutput=multioutput,
         task_weights=task_weights,
         metric_name="multitask_mean_squared_error",
+    )
+
+
+def multitask_mean_absolute_error(
+    Y_true,
+    Y_pred,
+    *,
+    sample_weight=None,
+    multioutput="uniform_average",
+    task_weights=None,
+):
+    """Mean over tasks of each task's mean absolute error on its observed labels.
+
+    Parameters
+    ----------
+    Y_true : array-like of shape (n_samples, n_tasks) or (n_samples,)
+        True labels, NaN where missing.
+    Y_pred : array-like of shape (n_samples, n_tasks) or (n_samples,)
+        Predictions for every task.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights.
+    multioutput : {"uniform_average", "raw_values"}, default="uniform_average"
+        Average the per-task errors (weighted by ``task_weights``) or return
+        them all. A task with no observed label is skipped with a warning.
+    task_weights : None, array-like of shape (n_tasks,) or dict, default=None
+        Weights of the tasks in the average.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (n_tasks,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_mtl.metrics import multitask_mean_absolute_error
+    >>> Y_true = np.array([[1.0, np.nan], [2.0, 0.0]])
+    >>> Y_pred = np.array([[2.0, 9.0], [2.0, 2.0]])
+    >>> multitask_mean_absolute_error(Y_true, Y_pred, multioutput="raw_values")
+    array([0.5, 2. ])
+    """
+    return per_task_scores(
+        mean_absolute_error,
+        Y_true,
+        Y_pred,
+        sample_weight=sample_weight,
+        multioutput=multioutput,
+        task_weights=task_weights,
+        metric_name="multitask_mean_absolute_error",
     )
 
 

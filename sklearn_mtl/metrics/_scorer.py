@@ -7,8 +7,14 @@ from numbers import Integral
 
 import numpy as np
 
-from ._classification import multitask_accuracy_score, multitask_roc_auc_score
+from ._classification import (
+    multitask_accuracy_score,
+    multitask_average_precision_score,
+    multitask_log_loss,
+    multitask_roc_auc_score,
+)
 from ._regression import (
+    multitask_mean_absolute_error,
     multitask_mean_squared_error,
     multitask_r2_score,
     normalized_mean_squared_error,
@@ -49,10 +55,17 @@ METRICS = {
     "pooled_explained_variance": MetricSpec(
         pooled_explained_variance_score, True, "predict", per_task=False
     ),
+    "mean_absolute_error": MetricSpec(multitask_mean_absolute_error, False, "predict"),
     "accuracy": MetricSpec(multitask_accuracy_score, True, "predict"),
     "roc_auc": MetricSpec(
         multitask_roc_auc_score, True, ("predict_proba", "decision_function")
     ),
+    "average_precision": MetricSpec(
+        multitask_average_precision_score,
+        True,
+        ("predict_proba", "decision_function"),
+    ),
+    "log_loss": MetricSpec(multitask_log_loss, False, "predict_proba"),
 }
 
 
@@ -62,11 +75,13 @@ def get_metric(metric, *, greater_is_better=None, response_method=None):
     Parameters
     ----------
     metric : str or callable
-        One of ``"r2"``, ``"mean_squared_error"``,
+        One of ``"r2"``, ``"mean_squared_error"``, ``"mean_absolute_error"``,
         ``"normalized_mean_squared_error"``, ``"pooled_explained_variance"``,
-        ``"accuracy"``, ``"roc_auc"`` (``"neg_mean_squared_error"`` and
-        ``"neg_normalized_mean_squared_error"`` are accepted as aliases of the
-        errors), or a metric function ``f(Y_true, Y_pred, **kwargs)``.
+        ``"accuracy"``, ``"roc_auc"``, ``"average_precision"``,
+        ``"log_loss"`` (scikit-learn's ``"neg_..."`` names of the errors and
+        losses, such as ``"neg_mean_squared_error"`` or ``"neg_log_loss"``,
+        are accepted as aliases), or a metric function ``f(Y_true, Y_pred,
+        **kwargs)``.
     greater_is_better : bool or None, default=None
         Overrides the metric's default (True for an unknown callable).
     response_method : str, tuple of str or None, default=None
@@ -148,7 +163,9 @@ def estimator_metric_kwargs(spec, estimator):
     """Keyword arguments a metric takes from the fitted estimator.
 
     A metric with a ``missing_label`` parameter gets the estimator's (the last
-    step's, for a pipeline), so that the same marker masks fit and scoring.
+    step's, for a pipeline), so that the same marker masks fit and scoring; one
+    with a ``classes`` parameter gets its ``classes_`` (the columns of its
+    ``predict_proba``).
 
     Parameters
     ----------
@@ -161,9 +178,14 @@ def estimator_metric_kwargs(spec, estimator):
     -------
     kwargs : dict
     """
-    if "missing_label" not in inspect.signature(spec.function).parameters:
-        return {}
-    return {"missing_label": getattr(final_estimator(estimator), "missing_label", None)}
+    parameters = inspect.signature(spec.function).parameters
+    final = final_estimator(estimator)
+    kwargs = {}
+    if "missing_label" in parameters:
+        kwargs["missing_label"] = getattr(final, "missing_label", None)
+    if "classes" in parameters:
+        kwargs["classes"] = getattr(final, "classes_", None)
+    return kwargs
 
 
 def _task_index(task, Y_true, estimator):
