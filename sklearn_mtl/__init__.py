@@ -3,7 +3,8 @@
 The public names live in the submodules (:mod:`sklearn_mtl.baselines`,
 :mod:`sklearn_mtl.metrics`, :mod:`sklearn_mtl.model_selection`,
 :mod:`sklearn_mtl.datasets`, :mod:`sklearn_mtl.utils`); the estimators and the
-comparison workflow are also importable from here.
+comparison workflow are also importable from here, with
+:func:`show_versions` for bug reports.
 """
 
 from .baselines import (
@@ -12,6 +13,7 @@ from .baselines import (
     PooledTaskClassifier,
     PooledTaskRegressor,
 )
+from ._show_versions import show_versions
 from .model_selection import MultiTaskStratifiedKFold, compare_estimators
 
 __version__ = "0.1.0.dev0"
@@ -24,4 +26,5 @@ __all__ = [
     "PooledTaskRegressor",
     "__version__",
     "compare_estimators",
+    "show_versions",
 ]

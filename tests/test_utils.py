@@ -846,3 +846,27 @@ def test_select_own_task_errors():
     msg = "Expected Y of shape (n_samples, n_tasks); got shape (3,) instead."
     with pytest.raises(ValueError, match=re.escape(msg)):
         select_own_task([1, 2, 3], [0, 0, 0])
+
+
+def test_show_versions_lists_the_dependencies(capsys, monkeypatch):
+    import importlib.metadata
+
+    from sklearn_mtl import _show_versions, show_versions
+
+    real_version = importlib.metadata.version
+
+    def version(name):
+        if name == "rdkit":
+            raise importlib.metadata.PackageNotFoundError(name)
+        return real_version(name) if name != "pooch" else "1.2.3"
+
+    monkeypatch.setattr(_show_versions, "version", version)
+    show_versions()
+    lines = capsys.readouterr().out.splitlines()
+    entries = dict(line.strip().split(": ", 1) for line in lines if ": " in line)
+    assert entries["scikit-learn"] == real_version("scikit-learn")
+    assert entries["torch"] == real_version("torch")
+    assert entries["pooch"] == "1.2.3"
+    assert entries["rdkit"] == "not installed"
+    assert entries["CUDA available"] in ("True", "False")
+    assert "Python dependencies:" in lines
