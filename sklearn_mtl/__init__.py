@@ -7,13 +7,13 @@ comparison workflow are also importable from here, with
 :func:`show_versions` for bug reports.
 """
 
+from ._show_versions import show_versions
 from .baselines import (
     IndependentTaskClassifier,
     IndependentTaskRegressor,
     PooledTaskClassifier,
     PooledTaskRegressor,
 )
-from ._show_versions import show_versions
 from .model_selection import MultiTaskStratifiedKFold, compare_estimators
 
 __version__ = "0.1.0.dev0"
