@@ -426,3 +426,62 @@ def test_verbose_prints_a_line_per_fit(regression_problem, capsys):
     assert re.fullmatch(
         r"\[a\] fold 1/2: fit \d+\.\d s, mean score -?\d\.\d{4}", lines[0]
     )
+
+
+def _result(scores, **kwargs):
+    n_estimators, n_splits, n_tasks = scores.shape
+    return ComparisonResult(
+        scores,
+        [f"e{e}" for e in range(n_estimators)],
+        [f"t{t}" for t in range(n_tasks)],
+        "e0",
+        "r2",
+        True,
+        np.zeros((n_estimators, n_splits)),
+        **kwargs,
+    )
+
+
+def test_confidence_intervals_equal_scipy_paired_t_interval():
+    rng = np.random.default_rng(0)
+    scores = rng.normal(size=(2, 5, 3))
+    result = _result(scores, test_train_ratio=0.0)
+    lower, upper = result.confidence_intervals(0.9)
+    for t in range(3):
+        test = stats.ttest_rel(scores[1, :, t], scores[0, :, t])
+        interval = test.confidence_interval(0.9)
+        assert lower[1, t] == pytest.approx(interval.low)
+        assert upper[1, t] == pytest.approx(interval.high)
+        assert result.p_values()[1, t] == pytest.approx(test.pvalue)
+    assert np.isnan(lower[0]).all() and np.isnan(upper[0]).all()
+
+
+def test_confidence_intervals_are_widened_by_nadeau_bengio_for_k_fold():
+    rng = np.random.default_rng(1)
+    scores = rng.normal(size=(2, 5, 2))
+    plain_low, _ = _result(scores, test_train_ratio=0.0).confidence_intervals()
+    kfold = _result(scores)  # 5 folds: ratio 1/4
+    low, high = kfold.confidence_intervals()
+    d = kfold.differences()
+    widening = np.sqrt((1 / 5 + 1 / 4) / (1 / 5))
+    np.testing.assert_allclose(d[1] - low[1], widening * (d[1] - plain_low[1]))
+    # the interval at 1 - alpha excludes zero exactly when p < alpha
+    excludes = (low[1] > 0) | (high[1] < 0)
+    np.testing.assert_array_equal(excludes, kfold.p_values()[1] < kfold.alpha)
+    with pytest.raises(ValueError, match="Expected confidence_level strictly"):
+        kfold.confidence_intervals(1.0)
+
+
+def test_confidence_intervals_use_the_folds_where_both_are_scored():
+    scores = np.array(
+        [
+            [[1.0, 1.0], [2.0, np.nan], [3.0, 1.0], [4.0, np.nan]],
+            [[1.5, 2.0], [2.0, 5.0], [3.5, np.nan], [4.1, np.nan]],
+        ]
+    )
+    result = _result(scores)
+    lower, upper = result.confidence_intervals()
+    assert result.differences()[1, 0] == pytest.approx(np.mean([0.5, 0.0, 0.5, 0.1]))
+    assert result.differences()[1, 1] == 1.0  # the only fold scored for both
+    assert np.isnan(lower[1, 1]) and np.isnan(upper[1, 1])
+    assert np.isnan(result.p_values()[1, 1])

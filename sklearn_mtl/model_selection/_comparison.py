@@ -120,6 +120,22 @@ class ComparisonResult:
         paired = self.scores - self.scores[self._reference_index]
         return np.nanmean(paired, axis=1)
 
+    def _paired_statistics(self):
+        """Mean paired difference, its corrected standard error and the
+        number of folds that scored both, per estimator and task."""
+        paired = self.scores - self.scores[self._reference_index]
+        n_folds = np.isfinite(paired).sum(axis=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # < 2 folds
+            mean = np.nanmean(paired, axis=1)
+            variance = np.nanvar(paired, axis=1, ddof=1)
+        ratio = np.nan if self.test_train_ratio is None else self.test_train_ratio
+        with np.errstate(divide="ignore", invalid="ignore"):
+            error = np.sqrt((1.0 / n_folds + ratio) * variance)
+        error[n_folds < 2] = np.nan
+        error[self._reference_index] = np.nan
+        return mean, error, n_folds
+
     def p_values(self):
         """Two-sided p-values of the paired differences, per task.
 
@@ -142,21 +158,40 @@ class ComparisonResult:
         C. Nadeau and Y. Bengio, "Inference for the generalization error",
         Machine Learning 52(3), 2003.
         """
-        paired = self.scores - self.scores[self._reference_index]
-        finite = np.isfinite(paired)
-        n_folds = finite.sum(axis=1)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # < 2 folds
-            mean = np.nanmean(paired, axis=1)
-            variance = np.nanvar(paired, axis=1, ddof=1)
-        ratio = np.nan if self.test_train_ratio is None else self.test_train_ratio
+        mean, error, n_folds = self._paired_statistics()
         with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.sqrt((1.0 / n_folds + ratio) * variance)
-            statistic = np.where(mean == 0.0, 0.0, mean / scale)
-        p_values = 2.0 * stats.t.sf(np.abs(statistic), np.maximum(n_folds - 1, 1))
-        p_values[n_folds < 2] = np.nan
-        p_values[self._reference_index] = np.nan
-        return p_values
+            statistic = np.where(mean == 0.0, 0.0, mean / error)
+        statistic[np.isnan(error)] = np.nan
+        return 2.0 * stats.t.sf(np.abs(statistic), np.maximum(n_folds - 1, 1))
+
+    def confidence_intervals(self, confidence_level=None):
+        """Intervals of the mean paired differences, from the same test.
+
+        ``mean(d) +- q * sqrt((1 / K + n_test / n_train) * var(d))`` with
+        ``q`` the quantile of Student's t on ``K - 1`` degrees of freedom (see
+        :meth:`p_values`): at ``confidence_level = 1 - alpha`` an interval
+        excludes zero exactly when the p-value is below ``alpha``.
+
+        Parameters
+        ----------
+        confidence_level : float or None, default=None
+            Coverage, in ``(0, 1)``; None means ``1 - alpha``.
+
+        Returns
+        -------
+        lower, upper : ndarrays of shape (n_estimators, n_tasks)
+            NaN where :meth:`p_values` is NaN.
+        """
+        if confidence_level is None:
+            confidence_level = 1.0 - self.alpha
+        if not 0 < confidence_level < 1:
+            raise ValueError(
+                "Expected confidence_level strictly between 0 and 1; got "
+                f"{confidence_level!r} instead."
+            )
+        mean, error, n_folds = self._paired_statistics()
+        quantile = stats.t.ppf(0.5 + confidence_level / 2, np.maximum(n_folds - 1, 1))
+        return mean - quantile * error, mean + quantile * error
 
     def _counts(self, sign, significant):
         better = sign * self._direction * self.differences() > 0
