@@ -12,15 +12,35 @@ from ._callbacks import PerTaskLoss, TaskScoring
 from ._classifier import MultiTaskNetClassifier
 from ._loss import MaskedMultiTaskLoss
 from ._regressor import MultiTaskNetRegressor
-from .modules import MultiTaskMLP, MultiTaskModule, TaskHeads
+from .modules import (
+    CGC,
+    PLE,
+    CrossStitch,
+    DSelectKGate,
+    MMoE,
+    MultiTaskMLP,
+    MultiTaskModule,
+    SoftmaxGate,
+    SoftSharing,
+    TaskHeads,
+    mean_gate_weights,
+)
 
 __all__ = [
+    "CGC",
+    "PLE",
+    "CrossStitch",
+    "DSelectKGate",
+    "MMoE",
     "MaskedMultiTaskLoss",
     "MultiTaskMLP",
     "MultiTaskModule",
     "MultiTaskNetClassifier",
     "MultiTaskNetRegressor",
     "PerTaskLoss",
+    "SoftSharing",
+    "SoftmaxGate",
     "TaskHeads",
     "TaskScoring",
+    "mean_gate_weights",
 ]

@@ -6,8 +6,26 @@ its shared representation and its shared parameters, so that every weighting
 strategy of :mod:`sklearn_mtl.neural.weighting` works with it.
 """
 
+from ._cross_stitch import CrossStitch
+from ._gates import DSelectKGate, SoftmaxGate
 from ._heads import TaskHeads
+from ._mixture import mean_gate_weights
 from ._mlp import MultiTaskMLP
+from ._mmoe import MMoE
+from ._ple import CGC, PLE
 from ._protocol import MultiTaskModule
+from ._soft_sharing import SoftSharing
 
-__all__ = ["MultiTaskMLP", "MultiTaskModule", "TaskHeads"]
+__all__ = [
+    "CGC",
+    "PLE",
+    "CrossStitch",
+    "DSelectKGate",
+    "MMoE",
+    "MultiTaskMLP",
+    "MultiTaskModule",
+    "SoftSharing",
+    "SoftmaxGate",
+    "TaskHeads",
+    "mean_gate_weights",
+]

@@ -135,6 +135,13 @@ class MultiTaskModule(nn.Module):
             default). Its gradient is added to the weighting strategy's, and
             its mean over the epoch's batches is recorded in ``history`` as
             ``train_penalty``.
+
+        Notes
+        -----
+        The net calls it once per training step, after the step's forward
+        pass and the strategy's backward pass, and never in evaluation: a
+        module may compute a term during its training forward pass and hand
+        it over here (the entropy term of :class:`DSelectKGate` does).
         """
         return None
 
