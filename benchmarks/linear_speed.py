@@ -35,11 +35,12 @@ Three parts, every solver run on the same data in the same process:
 
 Every solution is scored by one function of this script,
 :func:`objective_and_gap`, from the formula of the objective
-``(1/(2n)) sum_{observed} (y_it - x_i W[:, t] - b_t)^2 + penalty(W)`` and of
+``(1/(2m)) sum_{observed} (y_it - x_i W[:, t] - b_t)^2 + penalty(W)`` (``m``
+the mean number of labels per task, ``n`` when every label is observed) and of
 its Fenchel dual, so the objective value and duality gap of each solver are
 measured, not taken from the solver. The dual point is the residual of the
 solution with the optimal intercepts for its ``W`` (centered over each task's
-observed rows), divided by ``n`` and scaled into the dual feasible set.
+observed rows), divided by ``m`` and scaled into the dual feasible set.
 
 Timing: every process runs with one thread (``OMP_NUM_THREADS``,
 ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS``, ``NUMBA_NUM_THREADS`` set to 1
@@ -120,13 +121,13 @@ SCS_EPS = [10.0**-k for k in range(3, 10)]
 def objective_and_gap(X, Y, W, b, penalty):
     """Primal objective and duality gap of ``(W, b)``, from the formulas.
 
-    Primal: ``P(W, b) = (1/(2n)) sum_{(i,t) observed} (y_it - x_i W_t - b_t)^2
-    + pen(W)``. Dual (Fenchel, with the intercepts' constraint that every
-    task's dual variables sum to 0): ``D(theta) = sum_obs y_it theta_it
-    - (n/2) sum_obs theta_it^2 - pen*(X^T theta)``. The dual point is
-    ``theta = s R / n`` with ``R`` the residual of ``W`` with optimal
-    intercepts (zero where a label is missing) and ``s`` the largest scale in
-    ``(0, 1]`` that makes it feasible.
+    Primal: ``P(W, b) = (1/(2m)) sum_{(i,t) observed} (y_it - x_i W_t - b_t)^2
+    + pen(W)`` with ``m`` the mean number of labels per task. Dual (Fenchel,
+    with the intercepts' constraint that every task's dual variables sum to
+    0): ``D(theta) = sum_obs y_it theta_it - (m/2) sum_obs theta_it^2
+    - pen*(X^T theta)``. The dual point is ``theta = s R / m`` with ``R`` the
+    residual of ``W`` with optimal intercepts (zero where a label is missing)
+    and ``s`` the largest scale in ``(0, 1]`` that makes it feasible.
 
     Parameters
     ----------
@@ -145,7 +146,8 @@ def objective_and_gap(X, Y, W, b, penalty):
     -------
     primal, gap : float
     """
-    n, n_tasks = Y.shape
+    n_tasks = Y.shape[1]
+    n = normalizer(Y)  # m, the datafit's normalizer
     observed = ~np.isnan(Y)
     Y0 = np.where(observed, Y, 0.0)
     linear = X @ W
@@ -178,12 +180,17 @@ def objective_and_gap(X, Y, W, b, penalty):
     return float(primal), float(primal - dual)
 
 
+def normalizer(Y):
+    """``m``, the mean number of labels per task: ``n`` when Y is complete."""
+    return float((~np.isnan(Y)).sum() / Y.shape[1])
+
+
 def gap_reference(Y):
-    """``||Y - mean||^2 / n`` over the observed labels: the scale of ``tol``."""
+    """``||Y - mean||^2 / m`` over the observed labels: the scale of ``tol``."""
     observed = ~np.isnan(Y)
     Y0 = np.where(observed, Y, 0.0)
     means = Y0.sum(axis=0) / observed.sum(axis=0)
-    return float(np.sum(np.where(observed, Y0 - means, 0.0) ** 2) / Y.shape[0])
+    return float(np.sum(np.where(observed, Y0 - means, 0.0) ** 2) / normalizer(Y))
 
 
 def alpha_max_l21(X, Y):
@@ -191,7 +198,7 @@ def alpha_max_l21(X, Y):
     observed = ~np.isnan(Y)
     Y0 = np.where(observed, Y, 0.0)
     R = np.where(observed, Y0 - Y0.sum(axis=0) / observed.sum(axis=0), 0.0)
-    return float(np.linalg.norm(X.T @ R, axis=1).max() / X.shape[0])
+    return float(np.linalg.norm(X.T @ R, axis=1).max() / normalizer(Y))
 
 
 # --------------------------------------------------------------------------
@@ -442,7 +449,7 @@ def fit_cvxpy(X, Y, penalty, solver, eps=None):
     b = cp.Variable(n_tasks)
     predictions = X @ W + np.ones((n, 1)) @ cp.reshape(b, (1, n_tasks), order="C")
     datafit = cp.sum_squares(cp.multiply(observed.astype(float), Y0 - predictions))
-    objective = datafit / (2 * n)
+    objective = datafit / (2 * normalizer(Y))
     if penalty[0] == "trace":
         objective = objective + penalty[1] * cp.normNuc(W)
     else:

@@ -57,30 +57,29 @@ def _classification_data(n_samples=80, seed=0):
 
 
 @pytest.mark.parametrize(
-    ("make_estimator", "scale_parameters"),
+    "estimator",
     [
-        (lambda s: MultiTaskLasso(alpha=0.1 * s, tol=1e-12), None),
-        (lambda s: MultiTaskLinearRegressor(TraceNorm(0.2 * s), tol=1e-12), None),
-        (
-            lambda s: MultiTaskLinearRegressor(
-                Dirty(alpha_group=0.1 * s, alpha_sparse=0.05 * s), tol=1e-12
-            ),
-            None,
-        ),
+        MultiTaskLasso(alpha=0.1, tol=1e-12),
+        MultiTaskLinearRegressor(TraceNorm(0.2), tol=1e-12),
+        MultiTaskLinearRegressor(Dirty(alpha_group=0.1, alpha_sparse=0.05), tol=1e-12),
+        MultiTaskLogisticRegression(alpha=0.02, tol=1e-12),
     ],
+    ids=["lasso", "trace_norm", "dirty", "logistic"],
 )
-def test_unlabelled_rows_rescale_the_penalty(make_estimator, scale_parameters):
-    # The objective divides the datafit by n, the number of rows of X: adding
-    # m unlabelled rows is the same as multiplying the penalty by n / (n + m).
+def test_unlabelled_rows_change_nothing(estimator):
+    # The datafit divides by m, the mean total sample weight of the observed
+    # labels per task, not by the number of rows of X.
     X, Y = _regression_data()
+    if isinstance(estimator, MultiTaskLogisticRegression):
+        X, Y = _classification_data()
     rng = np.random.default_rng(1)
     X_extra = np.vstack([X, rng.standard_normal((20, X.shape[1]))])
     Y_extra = np.vstack([Y, np.full((20, Y.shape[1]), np.nan)])
-    n, m = X.shape[0], 20
-    reference = make_estimator(1.0).fit(X, Y)
-    extended = make_estimator(n / (n + m)).fit(X_extra, Y_extra)
-    assert_allclose(extended.coef_, reference.coef_, rtol=1e-5, atol=1e-7)
-    assert_allclose(extended.intercept_, reference.intercept_, rtol=1e-5, atol=1e-7)
+    reference = clone(estimator).fit(X, Y)
+    extended = clone(estimator).fit(X_extra, Y_extra)
+    assert np.any(reference.coef_)
+    assert_allclose(extended.coef_, reference.coef_, rtol=1e-9, atol=1e-12)
+    assert_allclose(extended.intercept_, reference.intercept_, rtol=1e-9, atol=1e-12)
 
 
 def test_missing_entries_are_ignored_whatever_their_value():
@@ -91,25 +90,29 @@ def test_missing_entries_are_ignored_whatever_their_value():
     filled = np.where(missing, 100.0, Y)
     other = MultiTaskLinearRegressor(TraceNorm(0.1), tol=1e-10).fit(X, filled)
     assert not np.allclose(model.coef_, other.coef_)
-    # A task with missing labels is fitted on its observed rows, with the
-    # datafit divided by all n rows: alpha * n / n_observed on those rows alone.
+    # A task with missing labels is fitted on its observed rows alone, with
+    # the same alpha: the datafit divides by its number of labels.
     single = MultiTaskLasso(alpha=0.05, tol=1e-12).fit(X, Y[:, 0])
     rows = ~missing[:, 0]
-    alone = MultiTaskLasso(alpha=0.05 * X.shape[0] / rows.sum(), tol=1e-12).fit(
-        X[rows], Y[rows, 0]
-    )
-    assert_allclose(single.coef_, alone.coef_, rtol=1e-5, atol=1e-8)
+    alone = MultiTaskLasso(alpha=0.05, tol=1e-12).fit(X[rows], Y[rows, 0])
+    assert np.any(single.coef_ == 0) and np.any(single.coef_)
+    assert_allclose(single.coef_, alone.coef_, rtol=1e-9, atol=1e-12)
+    assert single.intercept_ == pytest.approx(alone.intercept_, rel=1e-9)
 
 
 def test_task_weights_scale_the_datafit_of_each_task():
     X, Y = _regression_data()
     Y = Y[:, :2]
     # Without coupling (L21 with l1_ratio 0 is a ridge), a task weight w
-    # scales that task's datafit, as alpha / w on the task alone would.
+    # (here 1.5 after rescaling to mean 1) scales that task's datafit. Alone,
+    # task 0 divides its datafit by its own number of labels n_0 instead of
+    # m = (n_0 + n_1) / 2: the same fit needs alpha * m / (w * n_0).
+    counts = np.sum(~np.isnan(Y), axis=0)
     ridge = L21ElasticNet(alpha=0.1, l1_ratio=0.0)
     weighted = MultiTaskLinearRegressor(ridge, task_weights=[3.0, 1.0], tol=1e-12)
     alone = MultiTaskLinearRegressor(
-        L21ElasticNet(alpha=0.1 / 1.5, l1_ratio=0.0), tol=1e-12
+        L21ElasticNet(alpha=0.1 * counts.mean() / (1.5 * counts[0]), l1_ratio=0.0),
+        tol=1e-12,
     )
     assert_allclose(weighted.fit(X, Y).coef_[0], alone.fit(X, Y[:, 0]).coef_, rtol=1e-6)
     model = MultiTaskLasso(alpha=0.1, task_weights=[3.0, 1.0], tol=1e-12).fit(X, Y)
@@ -310,10 +313,12 @@ def _own_rows_data(classify=False, n_tasks=20, n_rows=30, seed=0):
 @pytest.mark.parametrize(
     "model",
     [
-        MultiTaskLinearRegressor(MeanRegularized(alpha=0.1)),
-        MultiTaskLinearRegressor(TraceNorm(alpha=0.05)),
-        MultiTaskLinearClassifier(MeanRegularized(alpha=0.1, beta=0.01)),
-        MultiTaskLinearClassifier(TraceNorm(alpha=0.01)),
+        # With 20 tasks of 30 rows each, m = 30: strengths 20 times those of a
+        # datafit divided by all 600 rows.
+        MultiTaskLinearRegressor(MeanRegularized(alpha=2.0)),
+        MultiTaskLinearRegressor(TraceNorm(alpha=1.0)),
+        MultiTaskLinearClassifier(MeanRegularized(alpha=2.0, beta=0.2)),
+        MultiTaskLinearClassifier(TraceNorm(alpha=0.2)),
     ],
     ids=["mean-reg", "trace", "classifier-mean-reg", "classifier-trace"],
 )
@@ -351,20 +356,23 @@ def test_fista_step_comes_from_the_design_centered_within_each_task(
     missing, fit_intercept
 ):
     # The Lipschitz constant of W -> min_b datafit(XW + b) is the largest
-    # eigenvalue, over tasks t, of w_t X_t^T C_t X_t / n with X_t the task's
-    # observed rows and C_t their centering: not ||[X, 1]||^2 / n.
+    # eigenvalue, over tasks t, of w_t X_t^T C_t X_t / m with X_t the task's
+    # observed rows, C_t their centering and m the mean number of labels per
+    # task: not ||[X, 1]||^2 / m.
     X, Y = _regression_data(missing=missing)
     X = X + 3.0  # features far from 0 make ||[X, 1]|| much larger
     observed = ~np.isnan(Y)
     task_weights = np.array([2.0, 1.0, 0.5])
     datafit = Squared(np.where(observed, Y, 0.0), observed * 1.0, task_weights)
+    m = observed.sum() / Y.shape[1]
+    assert datafit.normalizer == m
     expected = 0.0
     for t in range(Y.shape[1]):
         rows = X[observed[:, t]]
         if fit_intercept:
             rows = rows - rows.mean(axis=0)
         largest = np.linalg.eigvalsh(rows.T @ rows)[-1]
-        expected = max(expected, task_weights[t] * largest / X.shape[0])
+        expected = max(expected, task_weights[t] * largest / m)
     lipschitz = _datafit_lipschitz(X, datafit, fit_intercept)
     # An upper bound (a safe step), at most 3% (the Lanczos tolerance) above.
     assert expected <= lipschitz <= (1.03 + 1e-9) * expected
@@ -392,11 +400,12 @@ def test_dual_gap_is_never_negative():
         assert model.dual_gap_ == 0.0
 
 
-def _reference_l21_epoch(X, weights, residuals, coefs, intercept, means, steps, alpha):
+def _reference_l21_epoch(
+    X, m, weights, residuals, coefs, intercept, means, steps, alpha
+):
     """One epoch of block coordinate descent for L21, written with NumPy."""
-    n_samples = X.shape[0]
     for j in range(X.shape[1]):
-        gradient = -(X[:, j] @ residuals) / n_samples
+        gradient = -(X[:, j] @ residuals) / m
         trial = coefs[0, j] - steps[j] * gradient
         norm = np.linalg.norm(trial)
         shrink = max(0.0, 1.0 - alpha * steps[j] / norm) if norm > 0 else 0.0
@@ -435,7 +444,13 @@ def test_compiled_epoch_matches_a_numpy_epoch(layout, fit_intercept):
     for _ in range(3):
         problem.epoch(state, coefs)
         _reference_l21_epoch(
-            X, datafit.weights, *expected, means, problem.block_steps, 0.05
+            X,
+            observed.sum() / 3,
+            datafit.weights,
+            *expected,
+            means,
+            problem.block_steps,
+            0.05,
         )
     assert np.any(coefs)
     for found, reference in zip(
@@ -470,3 +485,108 @@ def test_column_statistics_are_computed_for_working_sets_only(missing, weighted)
         assert np.all(bound >= largest * (1 - 1e-12))
         if missing == 0.0 and not weighted:
             assert_allclose(bound, largest)
+
+
+def _hand_alpha_max(X, Y, sample_weight):
+    """``max_j ||g_j||_2`` with ``g_jt = (1/m) sum_{i in O_t} s_i x_ij (y_it - b_t)``.
+
+    ``b_t`` is the weighted mean of task t's labels and ``m`` the mean total
+    sample weight of the observed labels per task.
+    """
+    observed = ~np.isnan(Y)
+    weights = observed * sample_weight[:, np.newaxis]
+    means = np.nansum(weights * np.nan_to_num(Y), axis=0) / weights.sum(axis=0)
+    m = weights.sum() / Y.shape[1]
+    gradient = X.T @ (weights * np.where(observed, Y - means, 0.0)) / m
+    return np.linalg.norm(gradient, axis=1).max()
+
+
+def test_alpha_max_zeroes_the_model_and_ignores_unlabelled_rows():
+    X, Y = _regression_data(n_samples=90)
+    sample_weight = np.random.default_rng(2).uniform(0.5, 2.0, size=X.shape[0])
+    alpha_max = _hand_alpha_max(X, Y, sample_weight)
+    # MultiTaskLassoCV's grid starts at alpha_max ...
+    cv_model = MultiTaskLassoCV(alphas=5, cv=3).fit(X, Y, sample_weight)
+    assert cv_model.alphas_[0] == pytest.approx(alpha_max, rel=1e-12)
+    # ... and unlabelled rows (with any weight) or a common factor on the
+    # sample weights do not move it.
+    rng = np.random.default_rng(3)
+    X_more = np.vstack([X, rng.standard_normal((15, X.shape[1]))])
+    Y_more = np.vstack([Y, np.full((15, Y.shape[1]), np.nan)])
+    weight_more = np.concatenate([sample_weight, np.full(15, 4.0)])
+    more = MultiTaskLassoCV(alphas=5, cv=3).fit(X_more, Y_more, weight_more)
+    assert more.alphas_[0] == pytest.approx(alpha_max, rel=1e-12)
+    scaled = MultiTaskLassoCV(alphas=5, cv=3).fit(X, Y, 10.0 * sample_weight)
+    assert scaled.alphas_[0] == pytest.approx(alpha_max, rel=1e-12)
+    # At alpha_max every coefficient is zero; just below, one row enters.
+    above = MultiTaskLasso(alpha=alpha_max * (1 + 1e-9), tol=1e-10)
+    above.fit(X_more, Y_more, weight_more)
+    assert np.all(above.coef_ == 0)
+    below = MultiTaskLasso(alpha=alpha_max * (1 - 1e-3), tol=1e-10)
+    below.fit(X_more, Y_more, weight_more)
+    assert np.sum(np.any(below.coef_ != 0, axis=0)) == 1
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        MultiTaskLasso(alpha=0.05),
+        MultiTaskLinearRegressor(TraceNorm(0.1)),
+        MultiTaskLassoCV(alphas=3, cv=3),
+        MultiTaskElasticNetCV(alphas=3, cv=3),
+    ],
+    ids=["lasso", "trace_norm", "lasso_cv", "elastic_net_cv"],
+)
+@pytest.mark.parametrize("one_task", [False, True], ids=["2d", "1d"])
+def test_predict_reads_coef_and_intercept(estimator, one_task):
+    # As in scikit-learn: predict is X @ coef_.T + intercept_, whatever set them.
+    X, Y = _regression_data(n_samples=45)
+    Y = Y[:, 0] if one_task else Y
+    model = clone(estimator).fit(X, Y)
+    rng = np.random.default_rng(4)
+    model.coef_ = rng.standard_normal(model.coef_.shape)
+    model.intercept_ = (
+        float(rng.standard_normal())
+        if one_task
+        else rng.standard_normal(model.intercept_.shape)
+    )
+    expected = X @ model.coef_.T + model.intercept_
+    assert_allclose(model.predict(X), expected, rtol=1e-12)
+    assert_allclose(model.predict(sparse.csr_matrix(X)), expected, rtol=1e-12)
+
+
+def test_classifier_predictions_read_coef_and_intercept():
+    X, Y = _classification_data()
+    clf = MultiTaskLogisticRegression(alpha=0.01).fit(X, Y)
+    clf.coef_ = -clf.coef_
+    clf.intercept_ = -clf.intercept_
+    scores = X @ clf.coef_.T + clf.intercept_
+    assert_allclose(clf.decision_function(X), scores, rtol=1e-12)
+    assert_allclose(clf.predict_proba(X)[0][:, 1], 1 / (1 + np.exp(-scores[:, 0])))
+    assert_allclose(clf.predict(X), (scores > 0).astype(float))
+
+
+def test_warm_start_starts_from_the_fitted_coef():
+    # warm_start reads coef_ and intercept_ too: from the solution itself the
+    # solver stops at its first check.
+    X, Y = _regression_data()
+    cold = MultiTaskLinearRegressor(TraceNorm(0.1), tol=1e-10).fit(X, Y)
+    warm = MultiTaskLinearRegressor(TraceNorm(0.1), tol=1e-10, warm_start=True)
+    warm.fit(X, Y[:, [1, 0, 2]])  # another solution, of the same shape
+    warm.coef_, warm.intercept_ = cold.coef_.copy(), cold.intercept_.copy()
+    warm.fit(X, Y)
+    assert warm.n_iter_ <= 10 < cold.n_iter_
+    assert_allclose(warm.coef_, cold.coef_, rtol=1e-5, atol=1e-7)
+
+
+def test_sample_weight_of_the_labelled_rows_must_not_all_be_zero():
+    X, Y = _regression_data()
+    Y[:10] = np.nan
+    sample_weight = np.zeros(X.shape[0])
+    sample_weight[:10] = 1.0  # weight on unlabelled rows only
+    message = (
+        "Expected sample_weight with a positive sum over the rows that have a "
+        "label; got all zeros instead."
+    )
+    with pytest.raises(ValueError, match=message):
+        MultiTaskLasso(alpha=0.1).fit(X, Y, sample_weight=sample_weight)

@@ -17,6 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso, LogisticRegression
 from sklearn.linear_model import MultiTaskElasticNet as SklearnMultiTaskElasticNet
 from sklearn.linear_model import MultiTaskLasso as SklearnMultiTaskLasso
+from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_mtl.linear_model import (
     L1,
@@ -28,7 +29,9 @@ from sklearn_mtl.linear_model import (
     L21ElasticNet,
     MeanRegularized,
     MultiTaskElasticNet,
+    MultiTaskElasticNetCV,
     MultiTaskLasso,
+    MultiTaskLassoCV,
     MultiTaskLinearClassifier,
     MultiTaskLinearRegressor,
     MultiTaskLogisticRegression,
@@ -125,19 +128,27 @@ def _classification_problem(seed=0, multiclass=False):
 
 
 def _entry_weights(Y, task_weights, sample_weight):
-    """``w_t * s_i`` on observed labels, 0 on missing ones (rescaled weights)."""
+    """``w_t * s_i`` on observed labels, 0 on missing ones.
+
+    ``w`` rescaled to mean 1, ``s`` the sample weights as given.
+    """
     n_samples, n_tasks = Y.shape
     w = np.ones(n_tasks) if task_weights is None else np.asarray(task_weights)
     s = np.ones(n_samples) if sample_weight is None else np.asarray(sample_weight)
     w = w / w.mean()
-    s = s * n_samples / s.sum()
     return (~np.isnan(Y)) * s[:, np.newaxis] * w
+
+
+def _normalizer(Y, sample_weight):
+    """``m = (1/T) * sum_t sum_{i in O_t} s_i``: the datafits divide by it."""
+    s = np.ones(Y.shape[0]) if sample_weight is None else np.asarray(sample_weight)
+    return np.sum(~np.isnan(Y) * s[:, np.newaxis]) / Y.shape[1]
 
 
 def _squared_datafit(X, Y, W, b, task_weights=None, sample_weight=None):
     weights = _entry_weights(Y, task_weights, sample_weight)
     residuals = np.where(np.isnan(Y), 0.0, Y - X @ W - b)
-    return np.sum(weights * residuals**2) / (2 * X.shape[0])
+    return np.sum(weights * residuals**2) / (2 * _normalizer(Y, sample_weight))
 
 
 def _logistic_datafit(X, Y, W, b, classes, output_task, task_weights, sample_weight):
@@ -155,7 +166,7 @@ def _logistic_datafit(X, Y, W, b, classes, output_task, task_weights, sample_wei
             block = Z[np.ix_(rows, columns)]
             losses = logsumexp(block, axis=1) - block[np.arange(codes.size), codes]
         total += np.sum(weights[rows, t] * losses)
-    return total / X.shape[0]
+    return total / _normalizer(Y, sample_weight)
 
 
 def _clustered_minimum(W, eta, n_clusters):
@@ -292,7 +303,8 @@ def _cvxpy_regression(cp, X, Y, penalty, task_weights, sample_weight):
     b = cp.Variable(n_tasks)
     weights = _entry_weights(Y, task_weights, sample_weight)
     residuals = np.nan_to_num(Y) - X @ W - np.ones((n_samples, 1)) @ b[None, :]
-    datafit = cp.sum(cp.multiply(weights, cp.square(residuals))) / (2 * n_samples)
+    squares = cp.sum(cp.multiply(weights, cp.square(residuals)))
+    datafit = squares / (2 * _normalizer(Y, sample_weight))
     return _cvxpy_minimum(cp, datafit, value, constraints), W.value, b.value
 
 
@@ -318,7 +330,7 @@ def _cvxpy_classification(cp, X, Y, penalty, classes, output_task, task_weights,
                 cp.multiply(one_hot, block), axis=1
             )
             datafit += weights[rows, t] @ losses
-    datafit = datafit / n_samples
+    datafit = datafit / _normalizer(Y, sw)
     return _cvxpy_minimum(cp, datafit, value, constraints), W.value, b.value
 
 
@@ -497,7 +509,8 @@ def test_single_task_lasso_matches_scikit_learn_lasso(solver):
     sample_weight = np.random.default_rng(5).uniform(0.5, 2.0, size=X.shape[0])
     model = MultiTaskLasso(alpha=0.2, solver=solver, **TIGHT)
     model.fit(X, y, sample_weight=sample_weight)
-    # scikit-learn's Lasso also rescales sample_weight to sum to n_samples.
+    # One fully observed task: m = sum(sample_weight), and scikit-learn's Lasso
+    # divides by the same total (it rescales sample_weight to sum to n).
     reference = Lasso(alpha=0.2, **TIGHT).fit(X, y, sample_weight=sample_weight)
     assert model.coef_.shape == (X.shape[1],)
     assert np.isscalar(model.intercept_)
@@ -517,8 +530,8 @@ def test_l2_classifier_matches_scikit_learn_logistic_regression(weighted):
     alpha = 0.05
     model = MultiTaskLinearClassifier(L2(alpha=alpha), tol=1e-12, max_iter=20_000)
     model.fit(X, y, sample_weight=sample_weight)
-    # (1/n) sum_i s_i loss_i + alpha/2 ||w||^2, with s summing to n, is
-    # alpha * n / sum(sw) times C * sum_i sw_i loss_i + 1/2 ||w||^2 for
+    # One fully observed task: m = sum(sw), and (1/m) sum_i sw_i loss_i
+    # + alpha/2 ||w||^2 is alpha times C * sum_i sw_i loss_i + 1/2 ||w||^2 for
     # C = 1 / (alpha * sum(sw)): scikit-learn's objective.
     total = X.shape[0] if sample_weight is None else sample_weight.sum()
     reference = LogisticRegression(
@@ -565,14 +578,14 @@ def _squared_gradient(Z, Y, task_weights, sample_weight):
     """Gradient of the squared datafit with respect to Z = X W + b."""
     weights = _entry_weights(Y, task_weights, sample_weight)
     residuals = np.where(np.isnan(Y), 0.0, Y - Z)
-    return -weights * residuals / Y.shape[0]
+    return -weights * residuals / _normalizer(Y, sample_weight)
 
 
 def _logistic_gradient(Z, Y, task_weights, sample_weight):
     """The same for binary tasks whose positive class is the larger label."""
     weights = _entry_weights(Y, task_weights, sample_weight)
     signs = np.where(Y == np.nanmax(Y, axis=0), 1.0, -1.0)
-    return -weights * signs * expit(-signs * Z) / Y.shape[0]
+    return -weights * signs * expit(-signs * Z) / _normalizer(Y, sample_weight)
 
 
 ALPHA_MAX_CASES = [
@@ -712,7 +725,7 @@ def test_classifier_duality_gap_bounds_the_suboptimality(cp):
 def test_l21_solution_meets_the_optimality_conditions(classify):
     if classify:
         X, Y, sample_weight = _classification_problem()
-        model, gradient_of = MultiTaskLogisticRegression(alpha=0.08), _logistic_gradient
+        model, gradient_of = MultiTaskLogisticRegression(alpha=0.11), _logistic_gradient
     else:
         X, Y, sample_weight = _regression_problem()
         model, gradient_of = MultiTaskLasso(alpha=0.1), _squared_gradient
@@ -753,7 +766,8 @@ def _problem_for(model, seed=0):
 
 @pytest.mark.parametrize("model", INVARIANCE_MODELS, ids=INVARIANCE_IDS)
 def test_weights_only_matter_up_to_scale(model):
-    # Task weights are rescaled to mean 1 and sample weights to sum to n.
+    # Task weights are rescaled to mean 1, and a common factor on the sample
+    # weights scales m, the normalizer of the datafit, alike.
     X, Y, sample_weight = _problem_for(model)
     fitted = clone(model).set_params(task_weights=TASK_WEIGHTS)
     fitted.fit(X, Y, sample_weight=sample_weight)
@@ -768,9 +782,8 @@ def test_weights_only_matter_up_to_scale(model):
 
 @pytest.mark.parametrize("model", INVARIANCE_MODELS, ids=INVARIANCE_IDS)
 def test_sample_weight_two_equals_a_repeated_row(model):
-    # With n rows and weights s rescaled to sum to n, a weight of 2 on k rows
-    # gives sum_i s_i loss_i / n = (2 * sum_k + sum_rest) / (n + k): the
-    # datafit of the n + k rows with those k repeated.
+    # A weight of 2 on k rows gives the same sums over each task's labels,
+    # and so the same m, as the n + k rows with those k repeated.
     X, Y, _ = _problem_for(model)
     repeated = np.arange(0, X.shape[0], 4)
     sample_weight = np.ones(X.shape[0])
@@ -784,27 +797,69 @@ def test_sample_weight_two_equals_a_repeated_row(model):
     np.testing.assert_allclose(weighted.intercept_, duplicated.intercept_, atol=1e-6)
 
 
-@pytest.mark.parametrize("model", INVARIANCE_MODELS, ids=INVARIANCE_IDS)
-def test_unlabelled_rows_only_change_n(model):
-    # n is the number of rows of X: m rows with no label scale the datafit by
-    # n / (n + m), the same as multiplying every penalty strength by
-    # (n + m) / n (all these penalties are linear in alpha).
-    X, Y, _ = _problem_for(model)
-    extra = np.random.default_rng(9).standard_normal((6, N_FEATURES))
-    X_more = np.vstack([X, extra])
-    Y_more = np.vstack([Y, np.full((6, N_TASKS), np.nan)])
-    more = clone(model).set_params(task_weights=TASK_WEIGHTS).fit(X_more, Y_more)
-    factor = X_more.shape[0] / X.shape[0]
-    penalty = clone(model.penalty)
-    penalty.set_params(alpha=penalty.alpha * factor)
-    if "beta" in penalty.get_params():
-        penalty.set_params(beta=penalty.beta * factor)
-    stronger = clone(model).set_params(task_weights=TASK_WEIGHTS, penalty=penalty)
-    stronger.fit(X, Y)
-    np.testing.assert_allclose(more.coef_, stronger.coef_, atol=1e-6)
-    np.testing.assert_allclose(more.intercept_, stronger.intercept_, atol=1e-6)
-    original = clone(model).set_params(task_weights=TASK_WEIGHTS).fit(X, Y)
-    assert np.abs(original.coef_ - more.coef_).max() > 1e-3
+INVARIANCE_CASES = [
+    *(
+        MultiTaskLinearRegressor(penalty, task_weights=TASK_WEIGHTS, **TIGHT)
+        for penalty in REGRESSION_PENALTIES
+    ),
+    *(
+        MultiTaskLinearClassifier(penalty, task_weights=TASK_WEIGHTS, **TIGHT)
+        for penalty in CLASSIFICATION_PENALTIES
+    ),
+]
+INVARIANCE_CASE_IDS = [
+    *(f"regressor-{name}" for name in PENALTY_IDS),
+    *(f"classifier-{name}" for name in PENALTY_IDS),
+]
+
+
+@pytest.mark.parametrize("model", INVARIANCE_CASES, ids=INVARIANCE_CASE_IDS)
+def test_unlabelled_rows_and_a_weight_scale_change_nothing(model):
+    # The datafit divides by m, the mean total sample weight of the observed
+    # labels per task: rows without labels, whatever their sample weight, add
+    # to neither the sums nor m, and a common factor on the sample weights
+    # multiplies both alike.
+    X, Y, sample_weight = _problem_for(model)
+    rng = np.random.default_rng(9)
+    X_more = np.vstack([X, rng.standard_normal((8, N_FEATURES))])
+    Y_more = np.vstack([Y, np.full((8, N_TASKS), np.nan)])
+    weight_more = np.concatenate([sample_weight, rng.uniform(0.5, 3.0, size=8)])
+    fitted = clone(model).fit(X, Y, sample_weight=sample_weight)
+    more = clone(model).fit(X_more, Y_more, sample_weight=weight_more)
+    scaled = clone(model).fit(X, Y, sample_weight=37.0 * sample_weight)
+    for other in (more, scaled):
+        np.testing.assert_allclose(other.coef_, fitted.coef_, rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(
+            other.intercept_, fitted.intercept_, rtol=1e-6, atol=1e-8
+        )
+    # Not vacuous: the rows count once labelled.
+    Y_labelled = Y_more.copy()
+    Y_labelled[-8:] = Y[:8]
+    labelled = clone(model).fit(X_more, Y_labelled, sample_weight=weight_more)
+    assert np.abs(labelled.coef_ - fitted.coef_).max() > 1e-3
+
+
+def test_objective_is_the_documented_one_on_labelled_rows_only(cp):
+    # The fit on all rows is the cvxpy minimum of the objective written on
+    # the rows that have a label, with m from those rows only.
+    X, Y, sample_weight = _regression_problem()
+    extra = np.random.default_rng(2).standard_normal((10, N_FEATURES))
+    penalty = L21(alpha=0.1)
+    model = MultiTaskLinearRegressor(penalty, task_weights=TASK_WEIGHTS, **TIGHT)
+    model.fit(
+        np.vstack([X, extra]),
+        np.vstack([Y, np.full((10, N_TASKS), np.nan)]),
+        sample_weight=np.concatenate([sample_weight, np.full(10, 5.0)]),
+    )
+    minimum, W_ref, _ = _cvxpy_regression(
+        cp, X, Y, penalty, TASK_WEIGHTS, sample_weight
+    )
+    W, b = model.coef_.T, model.intercept_
+    objective = _squared_datafit(
+        X, Y, W, b, TASK_WEIGHTS, sample_weight
+    ) + _penalty_value(penalty, W)
+    assert objective == pytest.approx(minimum, rel=1e-6)
+    np.testing.assert_allclose(W, W_ref, atol=1e-4)
 
 
 def test_missing_labels_are_not_zeros_or_dropped_rows(cp):
@@ -871,22 +926,29 @@ def test_sparse_X_gives_the_dense_solution(model):
 def test_penalty_given_as_a_string_suggests_the_object():
     X, Y, _ = _regression_problem()
     message = (
-        "Expected penalty to be None or a penalty object (L1, L2, L21, "
-        "L21ElasticNet, Dirty, TraceNorm, MeanRegularized, GraphLaplacian, "
-        "Clustered); got 'l21' instead. Did you mean L21()?"
+        "The 'penalty' parameter of MultiTaskLinearRegressor must be None or a "
+        "penalty object (L1, L2, L21, L21ElasticNet, Dirty, TraceNorm, "
+        "MeanRegularized, GraphLaplacian, Clustered). Got 'l21' instead. Did you "
+        "mean L21()?"
     )
-    with pytest.raises(TypeError, match=re.escape(message)):
+    with pytest.raises(InvalidParameterError, match=re.escape(message)):
         MultiTaskLinearRegressor(penalty="l21").fit(X, Y)
 
 
-def test_misspelt_solver_suggests_the_closest():
-    X, Y, _ = _regression_problem()
+@pytest.mark.parametrize(
+    "model", [MultiTaskLinearRegressor(), MultiTaskLogisticRegression()], ids=repr
+)
+def test_misspelt_solver_suggests_the_closest(model):
+    X, Y, _ = _problem_for(model)
+    # scikit-learn lists the options of a set, in the set's order.
+    options = type(model)._parameter_constraints["solver"][0]
+    assert options.options == {"auto", "bcd", "fista"}
     message = (
-        "Expected solver to be one of 'auto', 'bcd', 'fista'; got 'bdc' instead. "
-        "Did you mean 'bcd'?"
+        f"The 'solver' parameter of {type(model).__name__} must be {options}. "
+        "Got 'bdc' instead. Did you mean 'bcd'?"
     )
-    with pytest.raises(ValueError, match=re.escape(message)):
-        MultiTaskLinearRegressor(solver="bdc").fit(X, Y)
+    with pytest.raises(InvalidParameterError, match=f"^{re.escape(message)}$"):
+        clone(model).set_params(solver="bdc").fit(X, Y)
 
 
 @pytest.mark.parametrize("classify", [False, True], ids=["regressor", "classifier"])
@@ -905,37 +967,172 @@ def test_bcd_rejects_a_penalty_that_is_not_a_sum_over_rows(classify):
 @pytest.mark.parametrize(
     "model, message",
     [
-        (MultiTaskLasso(alpha=-1.0), "Expected alpha of L21 >= 0.0; got -1.0 instead."),
+        # A preset's own parameter: the message names the preset.
         (
-            MultiTaskLinearRegressor(L1(alpha=-0.5)),
-            "Expected alpha of L1 >= 0.0; got -0.5 instead.",
-        ),
-        (
-            MultiTaskLinearRegressor(Dirty(alpha_group=0.1, alpha_sparse=-1.0)),
-            "Expected alpha_sparse of Dirty >= 0.0; got -1.0 instead.",
+            MultiTaskLasso(alpha=-1),
+            "The 'alpha' parameter of MultiTaskLasso must be a float in the range "
+            "[0.0, inf). Got -1 instead.",
         ),
         (
             MultiTaskElasticNet(alpha=0.1, l1_ratio=1.5),
-            "Expected l1_ratio of L21ElasticNet >= 0.0 and <= 1.0; got 1.5 instead.",
+            "The 'l1_ratio' parameter of MultiTaskElasticNet must be a float in the "
+            "range [0.0, 1.0]. Got 1.5 instead.",
+        ),
+        (
+            MultiTaskLasso(max_iter=0),
+            "The 'max_iter' parameter of MultiTaskLasso must be an int in the range "
+            "[1, inf). Got 0 instead.",
+        ),
+        (
+            MultiTaskLinearRegressor(tol=-1e-4),
+            "The 'tol' parameter of MultiTaskLinearRegressor must be a float in the "
+            "range [0.0, inf). Got -0.0001 instead.",
+        ),
+        (
+            MultiTaskLasso(alpha=float("nan")),
+            "The 'alpha' parameter of MultiTaskLasso must be a float in the range "
+            "[0.0, inf). Got nan instead.",
+        ),
+        # A penalty object: its own class names its own parameter.
+        (
+            MultiTaskLinearRegressor(L1(alpha=-0.5)),
+            "The 'alpha' parameter of L1 must be a float in the range [0.0, inf). "
+            "Got -0.5 instead.",
+        ),
+        (
+            MultiTaskLinearRegressor(Dirty(alpha_group=0.1, alpha_sparse=-1.0)),
+            "The 'alpha_sparse' parameter of Dirty must be a float in the range "
+            "[0.0, inf). Got -1.0 instead.",
+        ),
+        (
+            MultiTaskLinearRegressor(L21ElasticNet(alpha=0.1, l1_ratio=1.5)),
+            "The 'l1_ratio' parameter of L21ElasticNet must be a float in the range "
+            "[0.0, 1.0]. Got 1.5 instead.",
+        ),
+        (
+            MultiTaskLinearRegressor(MeanRegularized(alpha=1.0, beta=-0.1)),
+            "The 'beta' parameter of MeanRegularized must be a float in the range "
+            "[0.0, inf). Got -0.1 instead.",
         ),
         (
             MultiTaskLinearRegressor(Clustered(alpha=0.0)),
-            "Expected alpha of Clustered > 0.0; got 0.0 instead.",
+            "The 'alpha' parameter of Clustered must be a float in the range "
+            "(0.0, inf). Got 0.0 instead.",
+        ),
+        (
+            MultiTaskLinearRegressor(Clustered(n_clusters=1.5)),
+            "The 'n_clusters' parameter of Clustered must be an int in the range "
+            "[1, inf). Got 1.5 instead.",
+        ),
+        (
+            MultiTaskLinearRegressor(TraceNorm(alpha="0.1")),
+            "The 'alpha' parameter of TraceNorm must be a float in the range "
+            "[0.0, inf). Got '0.1' instead.",
         ),
     ],
-    ids=["lasso", "l1", "dirty", "l1_ratio", "clustered"],
+    ids=[
+        "lasso-alpha",
+        "elastic_net-l1_ratio",
+        "max_iter",
+        "tol",
+        "nan",
+        "l1",
+        "dirty",
+        "l21_elastic_net",
+        "mean_regularized",
+        "clustered-alpha",
+        "clustered-n_clusters",
+        "trace_norm-string",
+    ],
 )
-def test_out_of_range_strengths_are_rejected(model, message):
+def test_invalid_parameters_are_named_with_their_owner(model, message):
     X, Y, _ = _regression_problem()
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with pytest.raises(InvalidParameterError, match=f"^{re.escape(message)}$"):
         model.fit(X, Y)
 
 
-def test_negative_alpha_is_rejected_by_the_classifier():
+def test_invalid_classifier_parameters_are_named_with_their_owner():
     X, Y, _ = _classification_problem()
-    message = "Expected alpha of L21 >= 0.0; got -0.1 instead."
-    with pytest.raises(ValueError, match=re.escape(message)):
+    message = (
+        "The 'alpha' parameter of MultiTaskLogisticRegression must be a float in "
+        "the range [0.0, inf). Got -0.1 instead."
+    )
+    with pytest.raises(InvalidParameterError, match=f"^{re.escape(message)}$"):
         MultiTaskLogisticRegression(alpha=-0.1).fit(X, Y)
+    message = (
+        "The 'alpha' parameter of L21 must be a float in the range [0.0, inf). "
+        "Got -0.1 instead."
+    )
+    with pytest.raises(InvalidParameterError, match=f"^{re.escape(message)}$"):
+        MultiTaskLinearClassifier(L21(alpha=-0.1)).fit(X, Y)
+
+
+@pytest.mark.parametrize(
+    "model, message",
+    [
+        (
+            MultiTaskLassoCV(alphas=0),
+            "The 'alphas' parameter of MultiTaskLassoCV must be an int in the range "
+            "[1, inf) or an array-like. Got 0 instead.",
+        ),
+        (
+            MultiTaskLassoCV(eps=0.0),
+            "The 'eps' parameter of MultiTaskLassoCV must be a float in the range "
+            "(0.0, inf). Got 0.0 instead.",
+        ),
+        (
+            MultiTaskElasticNetCV(l1_ratio=0.0),
+            "The 'l1_ratio' parameter of MultiTaskElasticNetCV must be a float in "
+            "the range (0.0, 1.0] or an array-like. Got 0.0 instead.",
+        ),
+    ],
+    ids=["alphas", "eps", "l1_ratio"],
+)
+def test_invalid_cv_parameters_are_named_with_their_owner(model, message):
+    X, Y, _ = _regression_problem()
+    with pytest.raises(InvalidParameterError, match=f"^{re.escape(message)}$"):
+        model.fit(X, Y)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        MultiTaskLasso(
+            alpha=np.float32(0.1), max_iter=np.int64(500), tol=np.float32(1e-6)
+        ),
+        MultiTaskElasticNet(alpha=np.float64(0.1), l1_ratio=np.float32(0.5)),
+        MultiTaskLinearRegressor(
+            Clustered(
+                alpha=np.float32(0.3), beta=np.float64(0.1), n_clusters=np.int64(2)
+            )
+        ),
+        MultiTaskLinearRegressor(Dirty(np.float32(0.1), np.float32(0.06))),
+        MultiTaskLassoCV(alphas=np.int64(3), eps=np.float32(1e-2), cv=np.int64(3)),
+    ],
+    ids=["lasso", "elastic_net", "clustered", "dirty", "lasso_cv"],
+)
+def test_numpy_scalars_are_valid_parameters(model):
+    X, Y, _ = _regression_problem()
+    python = clone(model).set_params(
+        **{
+            name: value.item()
+            for name, value in model.get_params(deep=False).items()
+            if isinstance(value, np.generic)
+        }
+    )
+    if "penalty" in model.get_params(deep=False):
+        python.set_params(
+            penalty=clone(model.penalty).set_params(
+                **{
+                    name: value.item()
+                    for name, value in model.penalty.get_params().items()
+                    if isinstance(value, np.generic)
+                }
+            )
+        )
+    np.testing.assert_allclose(
+        clone(model).fit(X, Y).coef_, python.fit(X, Y).coef_, rtol=1e-12
+    )
 
 
 def test_graph_laplacian_adjacency_of_the_wrong_shape():

@@ -258,7 +258,7 @@ class _WorkingSetProblem:
             datafit = self.datafit
             arguments = (
                 self.weights, datafit.output_weights, datafit.uniform,
-                state.residuals, coefs, state.intercept,
+                datafit.normalizer, state.residuals, coefs, state.intercept,
                 self.means, self.fit_intercept, self.block_steps, self.entry_steps,
                 code, np.asarray(params, dtype=np.float64),
             )  # fmt: skip
@@ -392,7 +392,7 @@ class _ColumnStatistics:
         Returns
         -------
         raw : ndarray of shape (n_chosen, n_outputs)
-            ``curvature_u * sum_i weight_iu x_ij^2 / n``: the Lipschitz
+            ``curvature_u * sum_i weight_iu x_ij^2 / m``: the Lipschitz
             constant of the datafit along coefficient ``(j, u)``.
         centered : ndarray of shape (n_chosen, n_outputs)
             The same with each column centered by its weighted mean over the
@@ -413,13 +413,12 @@ class _ColumnStatistics:
 
 def _column_statistics(X, datafit):
     """Raw and centered weighted squared norms, and means (see ``take``)."""
-    n_samples = datafit.n_samples
     squares = X.multiply(X) if sparse.issparse(X) else X**2
     observed = datafit.observed_weights
     if datafit.uniform:
         squared_norms = np.asarray(squares.sum(axis=0)).ravel()[:, np.newaxis]
         means = np.asarray(X.mean(axis=0)).ravel()[:, np.newaxis]
-        counts = np.full((1, datafit.n_outputs), float(n_samples))
+        counts = np.full((1, datafit.n_outputs), float(datafit.n_samples))
         squared_norms = squared_norms * datafit.output_weights
     else:
         squared_norms = np.asarray(squares.T @ datafit.weights)
@@ -427,7 +426,7 @@ def _column_statistics(X, datafit):
         with np.errstate(divide="ignore", invalid="ignore"):
             means = np.asarray(X.T @ observed) / np.where(counts > 0, counts, 1)
     centered = squared_norms - counts * datafit.output_weights * means**2
-    scale = datafit.curvature / n_samples
+    scale = datafit.curvature / datafit.normalizer
     return squared_norms * scale, np.maximum(centered, 0.0) * scale, means
 
 
@@ -451,7 +450,7 @@ def _radius_norms(X, datafit, fit_intercept):
     if fit_intercept:
         squared_norms = np.maximum(squared_norms - sums**2 / rows.sum(), 0.0)
     scale = np.max(datafit.curvature * datafit.output_weights, initial=0.0)
-    return np.sqrt(squared_norms * scale / datafit.n_samples)
+    return np.sqrt(squared_norms * scale / datafit.normalizer)
 
 
 def _linear_part(X, coefs, rows):

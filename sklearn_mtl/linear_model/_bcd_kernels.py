@@ -77,11 +77,13 @@ def _update_row(
 
 @njit(cache=True, fastmath=True)
 def squared_epoch_dense(
-    X, weights, output_weights, uniform, residuals, coefs, intercept, means,
-    fit_intercept, block_steps, entry_steps, code, params,
+    X, weights, output_weights, uniform, normalizer, residuals, coefs, intercept,
+    means, fit_intercept, block_steps, entry_steps, code, params,
 ):  # fmt: skip
     """One epoch over the columns of a dense (Fortran-ordered) ``X``.
 
+    ``normalizer`` is the datafit's ``m``: the gradient of row ``j`` is
+    ``-X[:, j] @ residuals / m``.
     ``uniform`` says that ``weights[i, u] == output_weights[u]`` for every row.
     ``residuals`` and ``weights`` are Fortran-ordered (one contiguous column
     per output): every loop runs over the rows of one output, long and
@@ -99,7 +101,7 @@ def squared_epoch_dense(
                 total = 0.0
                 for i in range(n_samples):
                     total += X[i, j] * residuals[i, u]
-                gradient[u] = -total / n_samples
+                gradient[u] = -total / normalizer
             if not _update_row(
                 code, part, j, gradient, coefs, block_steps, entry_steps, params,
                 trial, delta,
@@ -127,8 +129,8 @@ def squared_epoch_dense(
 
 @njit(cache=True, fastmath=True)
 def squared_epoch_sparse(
-    indptr, indices, data, weights, output_weights, uniform, residuals, coefs,
-    intercept, means, fit_intercept, block_steps, entry_steps, code, params,
+    indptr, indices, data, weights, output_weights, uniform, normalizer, residuals,
+    coefs, intercept, means, fit_intercept, block_steps, entry_steps, code, params,
 ):  # fmt: skip
     """One epoch over the columns of a CSC ``X`` given by its arrays.
 
@@ -146,7 +148,7 @@ def squared_epoch_sparse(
                 total = 0.0
                 for position in range(start, stop):
                     total += data[position] * residuals[indices[position], u]
-                gradient[u] = -total / n_samples
+                gradient[u] = -total / normalizer
             if not _update_row(
                 code, part, j, gradient, coefs, block_steps, entry_steps, params,
                 trial, delta,

@@ -1,28 +1,40 @@
 """Multi-task linear classification (logistic / multinomial loss) with any penalty."""
 
 import warnings
+from numbers import Real
 
 import numpy as np
 from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval
 
 from ..base import MultiTaskClassifierMixin
 from ..utils._links import class_probabilities
 from ..utils._targets import task_label
-from ._base import MultiTaskLinearModel, as_design, check_penalty, observed_weights
-from ._datafits import Logistic
+from ._base import (
+    MultiTaskLinearModel,
+    as_design,
+    check_penalty,
+    labelled_rows,
+    observed_weights,
+)
+from ._datafits import Logistic, label_normalizer
 from ._penalties import L21
 
 __all__ = ["MultiTaskLinearClassifier", "MultiTaskLogisticRegression"]
 
 _OBJECTIVE = """
     The datafit is the logistic loss on the observed labels only:
-    ``(1/n) * sum_t w_t * sum_{i in O_t} s_i log(1 + exp(-y_it (x_i W[:, t] + b_t)))``
+    ``(1/m) * sum_t w_t * sum_{i in O_t} s_i log(1 + exp(-y_it (x_i W[:, t] + b_t)))``
     for a binary task (labels mapped to -1 for ``classes_[t][0]`` and +1 for
     ``classes_[t][1]``), and the multinomial loss in the same form for a
     multiclass task, which has one column of ``W`` per class. ``W = coef_.T``,
     ``b = intercept_`` (never penalized), ``O_t`` the rows where task ``t`` is
-    observed, ``n`` the number of rows of X, ``w_t`` the task weights rescaled
-    to mean 1 and ``s_i`` the sample weights rescaled to sum to ``n``.
+    observed, ``w_t`` the task weights rescaled to mean 1, ``s_i`` the sample
+    weights (1 by default) and ``m = (1/T) * sum_t sum_{i in O_t} s_i`` the
+    mean total sample weight of the observed labels per task (``T`` tasks;
+    ``m = n``, the number of rows, with every label observed and unit
+    weights). A row without any label changes nothing, nor does multiplying
+    all sample weights by a constant.
 """
 
 _PARAMETERS = """
@@ -43,7 +55,7 @@ _PARAMETERS = """
         when the proximal gradient mapping is at most ``tol`` times the
         largest gradient entry at ``W = 0``).
     warm_start : bool, default=False
-        Start from the previous solution when refitting.
+        Start from the fitted ``coef_`` and ``intercept_`` when refitting.
     missing_label : int, float, str or None, default=None
         An extra marker of a missing label for targets that cannot hold NaN
         (such as ``-1`` in an integer array); NaN and None always mark one.
@@ -77,7 +89,7 @@ class _ClassifierBase(MultiTaskClassifierMixin, MultiTaskLinearModel):
 
     _parameter_constraints = {
         **MultiTaskLinearModel._parameter_constraints,
-        "missing_label": [int, float, str, None],
+        "missing_label": [Real, str, None],
     }
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -94,7 +106,7 @@ class _ClassifierBase(MultiTaskClassifierMixin, MultiTaskLinearModel):
         y : array-like of shape (n_samples, n_tasks) or (n_samples,)
             Labels of any type; NaN, None or ``missing_label`` where missing.
         sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights, rescaled to sum to ``n_samples``.
+            Sample weights; only their ratios matter.
 
         Returns
         -------
@@ -104,9 +116,13 @@ class _ClassifierBase(MultiTaskClassifierMixin, MultiTaskLinearModel):
         X, targets, task_weights, sample_weight = self._validate_fit_data(
             X, y, sample_weight
         )
-        X = as_design(X)
-        weights = observed_weights(targets.mask, sample_weight)
-        codes = np.where(targets.mask, targets.values, 0).astype(np.intp)
+        X, mask, values, sample_weight = labelled_rows(
+            as_design(X), targets.mask, targets.values, sample_weight
+        )
+        weights = observed_weights(mask, sample_weight)
+        # m counts every observed label, those of a single-class task too.
+        normalizer = label_normalizer(weights)
+        codes = np.where(mask, values, 0).astype(np.intp)
         n_classes = [classes.size for classes in targets.classes]
         self._constant_classes = {}
         for t, classes in enumerate(targets.classes):
@@ -123,20 +139,20 @@ class _ClassifierBase(MultiTaskClassifierMixin, MultiTaskLinearModel):
             )
             self._constant_classes[t] = int(weighted[0])
             weights[:, t] = 0.0
-        datafit = Logistic(codes, n_classes, weights, task_weights)
+        datafit = Logistic(codes, n_classes, weights, task_weights, normalizer)
         result = self._fit_datafit(X, datafit, targets.n_tasks)
         self.output_task_ = datafit.output_task
-        self.coef_ = result.coefs.sum(axis=0).T.copy()
-        self.intercept_ = result.intercept.copy()
+        intercept = result.intercept.copy()
         for t, size in enumerate(n_classes):
             outputs = self.output_task_ == t
             if t in self._constant_classes:
-                self.intercept_[outputs] = 0.0
+                intercept[outputs] = 0.0
             elif size > 2:
                 # The multinomial loss is blind to a shift of all intercepts of
                 # a task: report the solution whose intercepts sum to zero.
-                self.intercept_[outputs] -= self.intercept_[outputs].mean()
-        self._intercepts = self.intercept_
+                intercept[outputs] -= intercept[outputs].mean()
+        self.coef_ = result.coefs.sum(axis=0).T.copy()
+        self.intercept_ = intercept
         self.classes_ = targets.classes[0] if self._single_output else targets.classes
         return self
 
@@ -158,20 +174,18 @@ class _ClassifierBase(MultiTaskClassifierMixin, MultiTaskLinearModel):
             (n_samples,) for a binary task and (n_samples, n_classes) for a
             multiclass one, as scikit-learn's classifiers.
         """
-        X = as_design(self._validate_X(X, reset=False))
         scores = self._linear_predictions(X)
         if self._single_output and scores.shape[1] == 1:
             return scores[:, 0]
         return scores
 
     def _task_probabilities(self, X):
-        X = as_design(self._validate_X(X, reset=False))
         scores = self._linear_predictions(X)
         probabilities = []
         for t, classes in enumerate(self._task_classes()):
             columns = scores[:, self.output_task_ == t]
             if t in self._constant_classes:
-                constant = np.zeros((X.shape[0], classes.size))
+                constant = np.zeros((scores.shape[0], classes.size))
                 constant[:, self._constant_classes[t]] = 1.0
                 probabilities.append(constant)
             else:
@@ -272,6 +286,7 @@ class MultiTaskLinearClassifier(_ClassifierBase):
 
     _parameter_constraints = {
         **_ClassifierBase._parameter_constraints,
+        # Checked at fit by check_penalty; see MultiTaskLinearRegressor.
         "penalty": "no_validation",
     }
 
@@ -297,7 +312,7 @@ class MultiTaskLinearClassifier(_ClassifierBase):
         self.missing_label = missing_label
 
     def _penalty(self):
-        return check_penalty(self.penalty, L21(alpha=0.01))
+        return check_penalty(self.penalty, L21(alpha=0.01), type(self).__name__)
 
 
 class MultiTaskLogisticRegression(_ClassifierBase):
@@ -328,7 +343,7 @@ class MultiTaskLogisticRegression(_ClassifierBase):
 
     _parameter_constraints = {
         **_ClassifierBase._parameter_constraints,
-        "alpha": [float, int],
+        "alpha": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(

@@ -5,12 +5,20 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.model_selection import check_cv
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.parallel import Parallel, delayed
 
 from ..base import MultiTaskRegressorMixin
 from ..model_selection import MultiTaskStratifiedKFold
 from ..utils._targets import task_label
-from ._base import as_design, check_solver, observed_weights, solve
+from ._base import (
+    COMMON_CONSTRAINTS,
+    HintedParameterValidation,
+    LinearPredictionMixin,
+    as_design,
+    observed_weights,
+    solve,
+)
 from ._datafits import Squared
 from ._penalties import L21ElasticNet
 from ._regression import MultiTaskElasticNet, MultiTaskLasso
@@ -24,7 +32,12 @@ def alpha_grid(X, datafit, l1_ratio=1.0, *, eps=1e-3, n_alphas=100, fit_intercep
 
     ``alpha_max`` is the smallest ``alpha`` for which all coefficients are
     zero: ``max_j ||X_j^T G||_2 / l1_ratio`` with ``G`` the datafit gradient at
-    ``W = 0`` (best intercepts), over observed labels with their weights.
+    ``W = 0`` (best intercepts), over observed labels with their weights. For
+    the squared datafit, ``(X_j^T G)_t = -(w_t / m) * sum_{i in O_t} s_i x_ij
+    (y_it - b_t)`` with ``b_t`` the weighted mean of task ``t``'s labels and
+    ``m`` the mean total sample weight of the observed labels per task: rows
+    without labels add nothing, and a common factor on the sample weights
+    cancels.
 
     Parameters
     ----------
@@ -90,19 +103,20 @@ def _fold_path(X, Y, mask, sample_weight, task_weights, train, test, l1_ratio, a
     return errors
 
 
-class _MultiTaskLinearModelCV(MultiTaskRegressorMixin, BaseEstimator):
+class _MultiTaskLinearModelCV(
+    LinearPredictionMixin,
+    MultiTaskRegressorMixin,
+    HintedParameterValidation,
+    BaseEstimator,
+):
     """Alpha (and l1_ratio) by cross-validation, then a refit on all rows."""
 
     _parameter_constraints = {
-        "eps": [Real],
-        "alphas": [Integral, "array-like"],
-        "fit_intercept": ["boolean"],
-        "task_weights": ["array-like", dict, None],
-        "cv": "no_validation",
+        **COMMON_CONSTRAINTS,
+        "eps": [Interval(Real, 0, None, closed="neither")],
+        "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "cv": ["cv_object"],
         "n_jobs": [Integral, None],
-        "solver": [str],
-        "max_iter": [Integral],
-        "tol": [Real],
     }
 
     def _l1_ratios(self):
@@ -120,11 +134,6 @@ class _MultiTaskLinearModelCV(MultiTaskRegressorMixin, BaseEstimator):
 
     def _alphas(self, X, datafit, l1_ratio):
         if isinstance(self.alphas, Integral):
-            if self.alphas < 1:
-                raise ValueError(
-                    f"Expected alphas to be a positive integer or an array of "
-                    f"alphas; got {self.alphas!r} instead."
-                )
             return alpha_grid(
                 X, datafit, l1_ratio, eps=self.eps, n_alphas=self.alphas,
                 fit_intercept=self.fit_intercept,
@@ -155,7 +164,6 @@ class _MultiTaskLinearModelCV(MultiTaskRegressorMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        solver = check_solver(self.solver)
         X_input, y_input = X, y
         X, targets, task_weights, sample_weight = self._validate_fit_data(
             X, y, sample_weight
@@ -184,7 +192,7 @@ class _MultiTaskLinearModelCV(MultiTaskRegressorMixin, BaseEstimator):
         errors = Parallel(n_jobs=self.n_jobs)(
             delayed(_fold_path)(
                 X, Y, targets.mask, sample_weight, task_weights, train, test,
-                l1_ratios[i], alphas[i], options, solver, targets.task_names,
+                l1_ratios[i], alphas[i], options, self.solver, targets.task_names,
             )
             for i, train, test in jobs
         )  # fmt: skip
@@ -198,17 +206,16 @@ class _MultiTaskLinearModelCV(MultiTaskRegressorMixin, BaseEstimator):
         final = self._final_estimator(self.alpha_, l1_ratio).fit(
             X_input, y_input, sample_weight=sample_weight
         )
-        self.coef_, self.intercept_ = final.coef_, final.intercept_
-        self.n_iter_, self.dual_gap_ = final.n_iter_, final.dual_gap_
-        self._final = final
         self._store_path(alphas, mse_path, l1_ratio)
+        self.n_iter_, self.dual_gap_ = final.n_iter_, final.dual_gap_
+        self.coef_, self.intercept_ = final.coef_, final.intercept_
         return self
 
     def _store_path(self, alphas, mse_path, l1_ratio):
         raise NotImplementedError
 
     def predict(self, X):
-        """Predict every task with the refitted model.
+        """Predict every task for every row: ``X @ coef_.T + intercept_``.
 
         Parameters
         ----------
@@ -220,8 +227,8 @@ class _MultiTaskLinearModelCV(MultiTaskRegressorMixin, BaseEstimator):
         Y : ndarray of shape (n_samples, n_tasks) or (n_samples,)
             Predictions; 1-D when fitted on 1-D ``y``.
         """
-        self._validate_X(X, reset=False)
-        return self._final.predict(X)
+        predictions = self._linear_predictions(X)
+        return predictions[:, 0] if self._single_output else predictions
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -391,7 +398,7 @@ class MultiTaskElasticNetCV(_MultiTaskLinearModelCV):
 
     _parameter_constraints = {
         **_MultiTaskLinearModelCV._parameter_constraints,
-        "l1_ratio": [Real, "array-like"],
+        "l1_ratio": [Interval(Real, 0, 1, closed="right"), "array-like"],
     }
 
     def __init__(

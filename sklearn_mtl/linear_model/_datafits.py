@@ -2,7 +2,11 @@
 
 A datafit is built for one fit: it holds the targets of each output (a
 column of ``W``), the weight of every entry (sample weight x task weight, 0
-where the label is missing) and ``n``, the number of rows. Its methods take the
+where the label is missing) and the normalizer ``m``, the mean over tasks of
+the total sample weight of their observed labels (:func:`label_normalizer`;
+``m = n``, the number of rows, when every label is observed with weight 1).
+Dividing by ``m`` rather than by ``n`` makes a row without any label change
+nothing, and a common factor on all sample weights too. Its methods take the
 linear predictions ``Z = X W + b`` of shape ``(n_samples, n_outputs)`` and
 give the loss, its gradient with respect to ``Z``, the Fenchel dual value at a
 scaled gradient (for duality gaps) and the best intercepts for fixed ``W``
@@ -16,7 +20,36 @@ per binary task and one per class for a multiclass task.
 import numpy as np
 from scipy.special import expit, logsumexp, softmax, xlogy
 
-__all__ = ["Logistic", "Squared"]
+__all__ = ["Logistic", "Squared", "label_normalizer"]
+
+
+def label_normalizer(observed_weights):
+    """``m``: the mean over tasks of the total sample weight of their labels.
+
+    Parameters
+    ----------
+    observed_weights : ndarray of shape (n_samples, n_tasks)
+        Sample weight of each label, 0 where it is missing (one column per
+        task, not per output).
+
+    Returns
+    -------
+    normalizer : float
+        ``(1/T) * sum_t sum_{i in O_t} s_i``: ``n`` when every label is
+        observed with weight 1.
+
+    Raises
+    ------
+    ValueError
+        If no observed label has a positive weight.
+    """
+    normalizer = float(observed_weights.sum()) / max(observed_weights.shape[1], 1)
+    if not normalizer > 0:
+        raise ValueError(
+            "Expected a positive total sample weight over the observed labels; "
+            "got 0 instead (every observed label has sample weight 0)."
+        )
+    return normalizer
 
 
 class _Datafit:
@@ -28,13 +61,16 @@ class _Datafit:
         Sample weight of each entry, 0 where its label is missing.
     output_weights : ndarray of shape (n_outputs,)
         Task weight of each output.
+    normalizer : float
+        ``m``, the positive number the loss is divided by.
     """
 
-    def __init__(self, observed_weights, output_weights):
+    def __init__(self, observed_weights, output_weights, normalizer):
         self.observed_weights = observed_weights
         self.output_weights = output_weights
         self.weights = observed_weights * output_weights
         self.n_samples = observed_weights.shape[0]
+        self.normalizer = normalizer
         self.uniform = bool(np.all(observed_weights == 1.0))
         totals = observed_weights.sum(axis=0)
         self._inverse_totals = np.divide(
@@ -87,7 +123,9 @@ class _Datafit:
 
 
 class Squared(_Datafit):
-    """``(1/(2n)) * sum_t w_t * sum_{i in O_t} s_i (y_it - z_it)^2``.
+    """``(1/(2m)) * sum_t w_t * sum_{i in O_t} s_i (y_it - z_it)^2``.
+
+    ``m = (1/T) * sum_t sum_{i in O_t} s_i`` (:func:`label_normalizer`).
 
     Parameters
     ----------
@@ -97,19 +135,23 @@ class Squared(_Datafit):
         Sample weight of each entry, 0 where its label is missing.
     output_weights : ndarray of shape (n_outputs,)
         Task weight of each output.
+    normalizer : float or None, default=None
+        ``m``; None computes it from ``observed_weights``.
     """
 
-    def __init__(self, Y, observed_weights, output_weights):
-        super().__init__(observed_weights, output_weights)
+    def __init__(self, Y, observed_weights, output_weights, normalizer=None):
+        if normalizer is None:
+            normalizer = label_normalizer(observed_weights)
+        super().__init__(observed_weights, output_weights, normalizer)
         self.Y = Y
         self.curvature = np.ones(Y.shape[1])
         self._target_means = self.column_means(Y)
 
     def value(self, Z):
-        return np.sum(self.weights * (self.Y - Z) ** 2) / (2.0 * self.n_samples)
+        return np.sum(self.weights * (self.Y - Z) ** 2) / (2.0 * self.normalizer)
 
     def gradient(self, Z):
-        return self.weights * (Z - self.Y) / self.n_samples
+        return self.weights * (Z - self.Y) / self.normalizer
 
     def value_and_gradient(self, Z):
         return self._value_and_gradient(Z - self.Y)
@@ -123,14 +165,14 @@ class Squared(_Datafit):
     def _value_and_gradient(self, residuals):
         """The loss and its gradient from the residuals ``Z - Y``, in one pass each."""
         gradient = self.weights * residuals
-        gradient /= self.n_samples
+        gradient /= self.normalizer
         return 0.5 * np.vdot(gradient, residuals), gradient
 
     def dual(self, Z, scale):
         """``-f*(scale * gradient(Z))``: the datafit's part of the dual objective."""
         residual = self.Y - Z
         terms = self.weights * residual * (scale * self.Y - 0.5 * scale**2 * residual)
-        return np.sum(terms) / self.n_samples
+        return np.sum(terms) / self.normalizer
 
     def intercept(self, Z, intercept=None):
         """Best intercepts for the linear part ``Z``: weighted mean residuals."""
@@ -141,17 +183,18 @@ class Squared(_Datafit):
         return self._target_means.copy()
 
     def gap_scale(self, null_intercept):
-        """``||Y - b0||^2_weights / n``: scikit-learn's reference for ``tol``."""
+        """``||Y - b0||^2_weights / m``: scikit-learn's reference for ``tol``."""
         return 2.0 * self.value(np.broadcast_to(null_intercept, self.Y.shape))
 
 
 class Logistic(_Datafit):
     """Logistic loss of binary tasks and multinomial loss of multiclass tasks.
 
-    ``(1/n) * sum_t w_t * sum_{i in O_t} s_i * log(1 + exp(-y_it z_it))`` for a
+    ``(1/m) * sum_t w_t * sum_{i in O_t} s_i * log(1 + exp(-y_it z_it))`` for a
     binary task with labels mapped to +-1, and
-    ``(1/n) * sum_t w_t * sum_{i in O_t} s_i * (logsumexp(z_i) - z_{i, y_it})``
-    over the task's class outputs for a multiclass task.
+    ``(1/m) * sum_t w_t * sum_{i in O_t} s_i * (logsumexp(z_i) - z_{i, y_it})``
+    over the task's class outputs for a multiclass task, with
+    ``m = (1/T) * sum_t sum_{i in O_t} s_i`` (:func:`label_normalizer`).
 
     Parameters
     ----------
@@ -163,13 +206,22 @@ class Logistic(_Datafit):
         Sample weight of each label, 0 where missing.
     task_weights : ndarray of shape (n_tasks,)
         Weight of each task.
+    normalizer : float or None, default=None
+        ``m``; None computes it from ``observed_weights`` (one column per
+        task).
     """
 
-    def __init__(self, codes, n_classes, observed_weights, task_weights):
+    def __init__(
+        self, codes, n_classes, observed_weights, task_weights, normalizer=None
+    ):
+        if normalizer is None:
+            normalizer = label_normalizer(observed_weights)
         sizes = [1 if k <= 2 else k for k in n_classes]
         self.output_task = np.repeat(np.arange(len(sizes)), sizes)
         super().__init__(
-            observed_weights[:, self.output_task], task_weights[self.output_task]
+            observed_weights[:, self.output_task],
+            task_weights[self.output_task],
+            normalizer,
         )
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         binary = np.array([k <= 2 for k in n_classes])
@@ -199,7 +251,7 @@ class Logistic(_Datafit):
             block = Z[:, outputs]
             losses = logsumexp(block, axis=1) - block[np.arange(len(codes)), codes]
             total += np.sum(weights[:, outputs.start] * losses)
-        return total / self.n_samples
+        return total / self.normalizer
 
     def gradient(self, Z):
         gradient = np.empty_like(Z)
@@ -213,7 +265,7 @@ class Logistic(_Datafit):
             residual = softmax(Z[:, outputs], axis=1)
             residual[np.arange(len(codes)), codes] -= 1.0
             gradient[:, outputs] = residual * self.weights[:, outputs]
-        return gradient / self.n_samples
+        return gradient / self.normalizer
 
     def dual(self, Z, scale):
         """``-f*(scale * gradient(Z))``: the datafit's part of the dual objective."""
@@ -228,7 +280,7 @@ class Logistic(_Datafit):
             ) * self._one_hot(codes, n_classes)
             entropy = -np.sum(xlogy(mixed, mixed), axis=1)
             total += np.sum(self.weights[:, outputs.start] * entropy)
-        return total / self.n_samples
+        return total / self.normalizer
 
     def null_intercept(self):
         """Best intercepts with ``W = 0``: log-odds and log class frequencies.
@@ -288,7 +340,7 @@ class Logistic(_Datafit):
         step = np.zeros(self.n_outputs)
         gradient = np.zeros(self.n_outputs)
         binary = self._binary_outputs
-        weights = self.weights[:, binary] / self.n_samples
+        weights = self.weights[:, binary] / self.normalizer
         probability = expit(Z[:, binary])
         gradient[binary] = np.einsum(
             "ij,ij->j", weights, probability - self._binary_targets
@@ -299,7 +351,7 @@ class Logistic(_Datafit):
             step[binary] = np.where(hessian > 0, gradient[binary] / hessian, 0.0)
         for outputs, codes in self._multiclass:
             probabilities = softmax(Z[:, outputs], axis=1)
-            weights = self.weights[:, outputs.start] / self.n_samples
+            weights = self.weights[:, outputs.start] / self.normalizer
             gradient[outputs] = weights @ probabilities - np.bincount(
                 codes, weights, minlength=outputs.stop - outputs.start
             )

@@ -268,7 +268,7 @@ def _datafit_lipschitz(X, datafit, fit_intercept):
 
     With intercepts, of ``W -> min_b datafit(X W + b)``. Its Hessian is at most
     the block-diagonal operator that maps the column ``u`` of ``W`` to
-    ``curvature_u * w_u * X^T S_u C_u X W[:, u] / n``, with ``S_u`` the sample
+    ``curvature_u * w_u * X^T S_u C_u X W[:, u] / m``, with ``S_u`` the sample
     weights of the rows where output ``u`` is observed and ``C_u`` the
     centering over these rows (no centering without intercepts): equal for
     the squared datafit, an upper bound for the logistic one (whose weighted
@@ -293,7 +293,7 @@ def _datafit_lipschitz(X, datafit, fit_intercept):
     lipschitz : float
         At least ``1e-12``.
     """
-    scale = datafit.curvature * datafit.output_weights / datafit.n_samples
+    scale = datafit.curvature * datafit.output_weights / datafit.normalizer
     if datafit.uniform:
         weights, scale = 1.0, scale.max()
         shape = (X.shape[1], 1)

@@ -16,6 +16,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval
 
 from ._bcd_kernels import ROW_PROX_CODES
 
@@ -32,17 +33,10 @@ __all__ = [
 ]
 
 
-def _check_number(owner, name, value, *, low=0.0, high=None, strict=False):
-    """Raise a clear error unless ``value`` is a real number in range."""
-    if isinstance(value, bool) or not isinstance(value, Real) or np.isnan(value):
-        raise TypeError(
-            f"Expected {name} of {owner} to be a real number; got {value!r} instead."
-        )
-    below = value <= low if strict else value < low
-    if below or (high is not None and value > high):
-        relation = ">" if strict else ">="
-        bound = f"{relation} {low}" + ("" if high is None else f" and <= {high}")
-        raise ValueError(f"Expected {name} of {owner} {bound}; got {value!r} instead.")
+#: A non-negative strength.
+_NON_NEGATIVE = [Interval(Real, 0, None, closed="left")]
+#: A positive strength.
+_POSITIVE = [Interval(Real, 0, None, closed="neither")]
 
 
 def _soft_threshold(values, threshold):
@@ -80,7 +74,9 @@ class _Penalty(BaseEstimator):
     Subclasses set ``row_separable`` when the penalty is a sum over the rows
     of ``W`` (features), which block coordinate descent requires, and
     ``relates_tasks`` when it couples the columns of ``W`` task by task, which
-    requires one column per task.
+    requires one column per task. Their parameters are declared in
+    ``_parameter_constraints`` (scikit-learn's parameter validation), so an
+    invalid value is reported with the penalty's own class name.
     """
 
     n_parts = 1
@@ -89,9 +85,19 @@ class _Penalty(BaseEstimator):
     row_separable = False
     relates_tasks = False
 
+    _parameter_constraints = {"alpha": _NON_NEGATIVE}
+
     def _validate(self, n_tasks):
-        """Check the parameters against the number of tasks; raise if invalid."""
-        _check_number(type(self).__name__, "alpha", self.alpha)
+        """Check the parameters, and those that depend on the number of tasks.
+
+        Raises
+        ------
+        InvalidParameterError
+            If a parameter violates ``_parameter_constraints``.
+        ValueError
+            If a parameter does not fit ``n_tasks``.
+        """
+        self._validate_params()
 
     def value(self, coefs):
         """Penalty value at ``coefs`` of shape (n_parts, n_features, n_outputs)."""
@@ -365,9 +371,10 @@ class L21ElasticNet(_RowSeparablePenalty):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
 
-    def _validate(self, n_tasks):
-        super()._validate(n_tasks)
-        _check_number("L21ElasticNet", "l1_ratio", self.l1_ratio, high=1.0)
+    _parameter_constraints = {
+        "alpha": _NON_NEGATIVE,
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+    }
 
     @property
     def _strengths(self):
@@ -445,9 +452,10 @@ class Dirty(_RowSeparablePenalty):
         self.alpha_group = alpha_group
         self.alpha_sparse = alpha_sparse
 
-    def _validate(self, n_tasks):
-        _check_number("Dirty", "alpha_group", self.alpha_group)
-        _check_number("Dirty", "alpha_sparse", self.alpha_sparse)
+    _parameter_constraints = {
+        "alpha_group": _NON_NEGATIVE,
+        "alpha_sparse": _NON_NEGATIVE,
+    }
 
     def row_prox_code(self):
         return ROW_PROX_CODES["dirty"], (self.alpha_group, self.alpha_sparse)
@@ -525,12 +533,10 @@ class _QuadraticTaskPenalty(_Penalty):
 
     relates_tasks = True
 
+    _parameter_constraints = {"alpha": _NON_NEGATIVE, "beta": _NON_NEGATIVE}
+
     def _task_matrix(self, n_tasks):
         raise NotImplementedError
-
-    def _validate(self, n_tasks):
-        super()._validate(n_tasks)
-        _check_number(type(self).__name__, "beta", self.beta)
 
     def _task_product(self, W):
         """``W Q``: the gradient of the penalty."""
@@ -611,6 +617,11 @@ class GraphLaplacian(_QuadraticTaskPenalty):
     GraphLaplacian(adjacency=[[0, 1], [1, 0]], alpha=0.5)
     """
 
+    _parameter_constraints = {
+        **_QuadraticTaskPenalty._parameter_constraints,
+        "adjacency": ["array-like", None],
+    }
+
     def __init__(self, alpha=1.0, adjacency=None, beta=0.0):
         self.alpha = alpha
         self.adjacency = adjacency
@@ -681,19 +692,20 @@ class Clustered(_Penalty):
 
     relates_tasks = True
 
+    _parameter_constraints = {
+        "alpha": _POSITIVE,
+        "beta": _POSITIVE,
+        "n_clusters": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(self, alpha=1.0, beta=1.0, n_clusters=2):
         self.alpha = alpha
         self.beta = beta
         self.n_clusters = n_clusters
 
     def _validate(self, n_tasks):
-        _check_number("Clustered", "alpha", self.alpha, strict=True)
-        _check_number("Clustered", "beta", self.beta, strict=True)
-        if (
-            isinstance(self.n_clusters, bool)
-            or not isinstance(self.n_clusters, Integral)
-            or not 1 <= self.n_clusters <= n_tasks
-        ):
+        super()._validate(n_tasks)
+        if self.n_clusters > n_tasks:
             raise ValueError(
                 f"Expected n_clusters of Clustered to be an integer between 1 and "
                 f"the number of tasks ({n_tasks}); got {self.n_clusters!r} instead."

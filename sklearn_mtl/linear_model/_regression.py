@@ -1,10 +1,19 @@
 """Multi-task linear regression with any penalty; lasso and elastic net presets."""
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval
 
 from ..base import MultiTaskRegressorMixin
-from ._base import MultiTaskLinearModel, as_design, check_penalty, observed_weights
+from ._base import (
+    MultiTaskLinearModel,
+    as_design,
+    check_penalty,
+    labelled_rows,
+    observed_weights,
+)
 from ._datafits import Squared
 from ._penalties import L21, L21ElasticNet
 
@@ -12,11 +21,15 @@ __all__ = ["MultiTaskElasticNet", "MultiTaskLasso", "MultiTaskLinearRegressor"]
 
 _OBJECTIVE = """
     The datafit is the squared loss on the observed labels only:
-    ``(1/(2n)) * sum_t w_t * sum_{i in O_t} s_i (y_it - x_i W[:, t] - b_t)^2``
+    ``(1/(2m)) * sum_t w_t * sum_{i in O_t} s_i (y_it - x_i W[:, t] - b_t)^2``
     with ``W = coef_.T`` of shape (n_features, n_tasks), ``b = intercept_``
     (per task, never penalized), ``O_t`` the rows where task ``t`` is observed
-    (not NaN), ``n`` the number of rows of X, ``w_t`` the task weights rescaled
-    to mean 1 and ``s_i`` the sample weights rescaled to sum to ``n``.
+    (not NaN), ``w_t`` the task weights rescaled to mean 1, ``s_i`` the
+    sample weights (1 by default) and ``m = (1/T) * sum_t sum_{i in O_t} s_i``
+    the mean total sample weight of the observed labels per task (``T`` tasks).
+    With every label observed and unit weights, ``m = n``, the number of rows.
+    A row without any label changes nothing, nor does multiplying all sample
+    weights by a constant.
 """
 
 
@@ -34,7 +47,7 @@ class _RegressorBase(MultiTaskRegressorMixin, MultiTaskLinearModel):
         y : array-like of shape (n_samples, n_tasks) or (n_samples,)
             Targets, NaN where a label is missing.
         sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights, rescaled to sum to ``n_samples``.
+            Sample weights; only their ratios matter.
 
         Returns
         -------
@@ -44,11 +57,11 @@ class _RegressorBase(MultiTaskRegressorMixin, MultiTaskLinearModel):
         X, targets, task_weights, sample_weight = self._validate_fit_data(
             X, y, sample_weight
         )
-        X = as_design(X)
-        Y = np.where(targets.mask, targets.values, 0.0)
-        datafit = Squared(
-            Y, observed_weights(targets.mask, sample_weight), task_weights
+        X, mask, values, sample_weight = labelled_rows(
+            as_design(X), targets.mask, targets.values, sample_weight
         )
+        Y = np.where(mask, values, 0.0)
+        datafit = Squared(Y, observed_weights(mask, sample_weight), task_weights)
         result = self._fit_datafit(X, datafit, targets.n_tasks)
         W = result.coefs.sum(axis=0)
         if self._single_output:
@@ -58,7 +71,7 @@ class _RegressorBase(MultiTaskRegressorMixin, MultiTaskLinearModel):
         return self
 
     def predict(self, X):
-        """Predict every task for every row.
+        """Predict every task for every row: ``X @ coef_.T + intercept_``.
 
         Parameters
         ----------
@@ -70,7 +83,6 @@ class _RegressorBase(MultiTaskRegressorMixin, MultiTaskLinearModel):
         Y : ndarray of shape (n_samples, n_tasks) or (n_samples,)
             Predictions; 1-D when fitted on 1-D ``y``.
         """
-        X = as_design(self._validate_X(X, reset=False))
         predictions = self._linear_predictions(X)
         return predictions[:, 0] if self._single_output else predictions
 
@@ -105,13 +117,13 @@ class MultiTaskLinearRegressor(_RegressorBase):
         Maximum number of epochs (``"bcd"``) or iterations (``"fista"``).
     tol : float, default=1e-4
         The solver stops when the duality gap is at most
-        ``tol * ||Y - Y_mean||^2 / n`` (weighted, over observed labels), as in
+        ``tol * ||Y - Y_mean||^2 / m`` (weighted, over observed labels), as in
         scikit-learn; for penalties without a computable gap (MeanRegularized
         and GraphLaplacian with ``beta=0``, Clustered) when the proximal
         gradient mapping is at most ``tol`` times the largest gradient entry
         at ``W = 0``.
     warm_start : bool, default=False
-        Start from the previous solution when refitting.
+        Start from the fitted ``coef_`` and ``intercept_`` when refitting.
 
     Attributes
     ----------
@@ -178,11 +190,14 @@ class MultiTaskLinearRegressor(_RegressorBase):
 
     _parameter_constraints = {
         **MultiTaskLinearModel._parameter_constraints,
+        # Checked at fit by check_penalty (None or a penalty object, with the
+        # closest class suggested for a string); a penalty object validates
+        # its own parameters, with its own class name in the messages.
         "penalty": "no_validation",
     }
 
     def _penalty(self):
-        return check_penalty(self.penalty, L21())
+        return check_penalty(self.penalty, L21(), type(self).__name__)
 
 
 class MultiTaskLasso(_RegressorBase):
@@ -191,14 +206,18 @@ class MultiTaskLasso(_RegressorBase):
     Minimizes ``datafit + alpha * sum_j ||W[j, :]||_2``: every feature is used
     by all tasks or by none.
     {_OBJECTIVE}
-    On fully observed targets with uniform weights this is exactly
+    On fully observed targets with uniform weights (``m = n``) this is exactly
     scikit-learn's :class:`~sklearn.linear_model.MultiTaskLasso` objective
     ``(1/(2n)) ||Y - XW||_F^2 + alpha ||W||_21`` and gives its solution.
 
     Parameters
     ----------
     alpha : float, default=1.0
-        Regularization strength, ``>= 0``.
+        Regularization strength, ``>= 0``. Every coefficient is zero from
+        ``alpha_max = max_j ||g_j||_2`` on, with
+        ``g_jt = (w_t / m) * sum_{{i in O_t}} s_i x_ij (y_it - b_t)`` and
+        ``b_t`` the weighted mean of the labels of task ``t`` (0 without
+        intercept).
     fit_intercept : bool, default=True
         Whether to fit a per-task intercept (never penalized).
     task_weights : array-like of shape (n_tasks,), dict or None, default=None
@@ -208,9 +227,9 @@ class MultiTaskLasso(_RegressorBase):
     max_iter : int, default=1000
         Maximum number of epochs.
     tol : float, default=1e-4
-        Stop when the duality gap is at most ``tol * ||Y - Y_mean||^2 / n``.
+        Stop when the duality gap is at most ``tol * ||Y - Y_mean||^2 / m``.
     warm_start : bool, default=False
-        Start from the previous solution when refitting.
+        Start from the fitted ``coef_`` and ``intercept_`` when refitting.
 
     Attributes
     ----------
@@ -248,7 +267,7 @@ class MultiTaskLasso(_RegressorBase):
 
     _parameter_constraints = {
         **MultiTaskLinearModel._parameter_constraints,
-        "alpha": [float, int],
+        "alpha": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -280,7 +299,7 @@ class MultiTaskElasticNet(_RegressorBase):
     Minimizes ``datafit + alpha * l1_ratio * ||W||_21
     + alpha * (1 - l1_ratio) / 2 * ||W||_F^2``.
     {_OBJECTIVE}
-    On fully observed targets with uniform weights this is exactly
+    On fully observed targets with uniform weights (``m = n``) this is exactly
     scikit-learn's :class:`~sklearn.linear_model.MultiTaskElasticNet`.
 
     Parameters
@@ -298,9 +317,9 @@ class MultiTaskElasticNet(_RegressorBase):
     max_iter : int, default=1000
         Maximum number of epochs.
     tol : float, default=1e-4
-        Stop when the duality gap is at most ``tol * ||Y - Y_mean||^2 / n``.
+        Stop when the duality gap is at most ``tol * ||Y - Y_mean||^2 / m``.
     warm_start : bool, default=False
-        Start from the previous solution when refitting.
+        Start from the fitted ``coef_`` and ``intercept_`` when refitting.
 
     Attributes
     ----------
@@ -336,8 +355,8 @@ class MultiTaskElasticNet(_RegressorBase):
 
     _parameter_constraints = {
         **MultiTaskLinearModel._parameter_constraints,
-        "alpha": [float, int],
-        "l1_ratio": [float, int],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
     }
 
     def __init__(

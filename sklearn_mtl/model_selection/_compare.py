@@ -5,11 +5,11 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import UnsetMetadataPassedError
 from sklearn.model_selection import GroupKFold, check_cv
 from sklearn.utils import _safe_indexing
-from sklearn.utils._metadata_requests import _routing_enabled
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
@@ -57,6 +57,11 @@ def _fit_and_score(estimator, X, Y, train, test, spec, fit_params, *, log=None):
             mean = np.nanmean(scores)
         print(f"{log}: fit {fit_time:.1f} s, mean score {mean:.4f}", flush=True)
     return scores, fit_time, estimator
+
+
+def _routing_enabled():
+    """Whether scikit-learn's metadata routing is on (``set_config``)."""
+    return get_config().get("enable_metadata_routing", False)
 
 
 def _routed_params(estimators, cv, groups, params):
