@@ -13,13 +13,11 @@ task (School, Landmine, the computer survey, SARCOS), the bunch also holds the
 long arrays ``y`` (the label of each row) and ``task`` (its task index).
 """
 
-import os
-from pathlib import Path
-
 import numpy as np
 from sklearn.utils import Bunch
 
 from ..utils import long_to_wide
+from ._base import DATA_HOME_ENV, data_home_path
 
 __all__ = [
     "load_computer_survey",
@@ -30,9 +28,6 @@ __all__ = [
     "load_tox21",
     "load_toxcast",
 ]
-
-_DATA_HOME_ENV = "SKLEARN_MTL_DATA"
-_DEFAULT_DATA_HOME = "~/sklearn_mtl_data"
 
 _SCHOOL_DESCR = """\
 Inner London Education Authority (ILEA) exam scores of 15,362 students in 139
@@ -141,15 +136,15 @@ def _data_file(filename, data_home, loader):
     -------
     path : pathlib.Path
     """
-    if data_home is None:
-        data_home = os.environ.get(_DATA_HOME_ENV) or _DEFAULT_DATA_HOME
-    directory = Path(data_home).expanduser()
+    directory = data_home_path(data_home)
     path = directory / filename
     if not path.is_file():
+        fetcher = loader.replace("load_", "fetch_", 1)
         raise FileNotFoundError(
             f"{loader} expected the file {filename!r} in data_home "
             f"{str(directory)!r}; it is not there. Pass data_home=... or set the "
-            f"{_DATA_HOME_ENV} environment variable to the folder that holds it."
+            f"{DATA_HOME_ENV} environment variable to the folder that holds it. "
+            f"To download it, call {fetcher}()."
         )
     return path
 
