@@ -28,6 +28,7 @@ from sklearn_mtl.linear_model import (
 )
 from sklearn_mtl.neural import (
     MultiTaskMLP,
+    MultiTaskNet,
     MultiTaskNetClassifier,
     MultiTaskNetRegressor,
 )
@@ -63,7 +64,7 @@ LINEAR_MODELS = (
     MultiTaskLogisticRegression,
 )
 
-NETS = (MultiTaskNetRegressor, MultiTaskNetClassifier)
+NETS = (MultiTaskNetRegressor, MultiTaskNetClassifier, MultiTaskNet)
 NET_SKIPS = {
     check_missing_label_invariance: (
         "Extra rows change the nets' mini-batches and validation split; "
@@ -104,6 +105,9 @@ ESTIMATORS = [
     MultiTaskLogisticRegression(alpha=0.1, tol=1e-12),
     MultiTaskNetRegressor(SmallMLP, max_epochs=20, lr=0.02, verbose=0, random_state=0),
     MultiTaskNetClassifier(SmallMLP, max_epochs=20, lr=0.02, verbose=0, random_state=0),
+    # tasks of any type (scikit-learn's checks give it one type at a time;
+    # tests/test_mixed_tasks.py fits it on mixed Y)
+    MultiTaskNet(SmallMLP, max_epochs=20, lr=0.02, verbose=0, random_state=0),
     # a gradient strategy and a loss strategy with learnable state
     MultiTaskNetRegressor(
         SmallMLP, weighting=PCGrad(), max_epochs=20, lr=0.02, verbose=0, random_state=0

@@ -10,6 +10,7 @@ from ._classification import (
     multitask_log_loss,
     multitask_roc_auc_score,
 )
+from ._mixed import multitask_mixed_score
 from ._regression import (
     multitask_mean_absolute_error,
     multitask_mean_squared_error,
@@ -29,6 +30,7 @@ __all__ = [
     "multitask_log_loss",
     "multitask_mean_absolute_error",
     "multitask_mean_squared_error",
+    "multitask_mixed_score",
     "multitask_r2_score",
     "multitask_roc_auc_score",
     "normalized_mean_squared_error",

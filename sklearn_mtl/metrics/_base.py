@@ -27,6 +27,8 @@ class MaskedPredictions:
         Observed rows of each task.
     sample_weight : ndarray of shape (n_samples,) or None
     task_names : ndarray of str or None
+    task_types : tuple of str
+        ``"continuous"``, ``"binary"`` or ``"multiclass"`` for each task.
     """
 
     y_true: list
@@ -34,6 +36,7 @@ class MaskedPredictions:
     rows: list
     sample_weight: np.ndarray | None
     task_names: np.ndarray | None
+    task_types: tuple = ()
 
     @property
     def n_tasks(self):
@@ -113,8 +116,12 @@ def check_multitask_predictions(
         Predictions, or a list of per-task score arrays (``predict_proba``).
     sample_weight : array-like of shape (n_samples,), default=None
         Sample weights.
-    target_type : {"continuous", "classification"}, default="continuous"
-        How to read ``Y_true``.
+    target_type : str, sequence of str or dict, default="continuous"
+        How to read ``Y_true``: ``"continuous"``, ``"classification"``,
+        ``"auto"`` or per-task types (see
+        :func:`~sklearn_mtl.utils.check_multitask_targets`). The predictions
+        of a continuous task must be numbers (an object array of numbers is
+        read as such).
     missing_label : int, float, str or None, default=None
         Extra marker of a missing label in ``Y_true``.
     score_arrays : bool, default=False
@@ -133,10 +140,14 @@ def check_multitask_predictions(
     n_samples = targets.values.shape[0]
     columns = _split_predictions(Y_pred, n_samples, targets.n_tasks, score_arrays)
     for t, column in enumerate(columns):
+        continuous = targets.task_types[t] == "continuous"
+        if continuous and column.dtype.kind == "O":
+            # numbers in an object array (predictions of tasks of mixed types)
+            columns[t] = column = native_labels(column)
         observed = column[targets.mask[:, t]]
         numeric = column.dtype.kind in "fiub"
         if (
-            (target_type == "continuous" and not numeric)
+            (continuous and not numeric)
             or (column.dtype.kind == "f" and not np.all(np.isfinite(observed)))
             or (column.dtype.kind == "O" and np.any(missing_in_object_array(observed)))
         ):
@@ -158,6 +169,7 @@ def check_multitask_predictions(
         rows=rows,
         sample_weight=sample_weight,
         task_names=targets.task_names,
+        task_types=targets.task_types,
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
+from sklearn.base import is_classifier, is_regressor
 
 from ._classification import (
     multitask_accuracy_score,
@@ -165,7 +166,9 @@ def estimator_metric_kwargs(spec, estimator):
     A metric with a ``missing_label`` parameter gets the estimator's (the last
     step's, for a pipeline), so that the same marker masks fit and scoring; one
     with a ``classes`` parameter gets its ``classes_`` (the columns of its
-    ``predict_proba``).
+    ``predict_proba``); one with a ``task_types`` parameter gets its
+    ``task_types_`` (``"continuous"`` for a regressor, ``"classification"``
+    for a classifier, else ``"auto"``).
 
     Parameters
     ----------
@@ -185,7 +188,20 @@ def estimator_metric_kwargs(spec, estimator):
         kwargs["missing_label"] = getattr(final, "missing_label", None)
     if "classes" in parameters:
         kwargs["classes"] = getattr(final, "classes_", None)
+    if "task_types" in parameters:
+        kwargs["task_types"] = _task_types_of(final)
     return kwargs
+
+
+def _task_types_of(estimator):
+    task_types = getattr(estimator, "task_types_", None)
+    if task_types is not None:
+        return list(task_types)
+    if is_regressor(estimator):
+        return "continuous"
+    if is_classifier(estimator):
+        return "classification"
+    return "auto"
 
 
 def _task_index(task, Y_true, estimator):
@@ -263,6 +279,8 @@ class MultiTaskScorer:
             index = _task_index(self.task, y_true, estimator)
             y_true = _select_task(y_true, index)
             Y_pred = _select_task(Y_pred, index)
+            if isinstance(kwargs.get("task_types"), list | tuple):
+                kwargs["task_types"] = [kwargs["task_types"][index]]
         if sample_weight is not None:
             kwargs["sample_weight"] = sample_weight
         score = self.spec.function(y_true, Y_pred, **kwargs)
@@ -285,9 +303,10 @@ def make_multitask_scorer(
     metric : str or callable
         A metric name (``"r2"``, ``"mean_squared_error"``,
         ``"normalized_mean_squared_error"``, ``"pooled_explained_variance"``,
-        ``"accuracy"``, ``"roc_auc"``) or a metric function
+        ``"accuracy"``, ``"roc_auc"``, ...) or a metric function
         ``f(Y_true, Y_pred, **kwargs)`` such as those of
-        :mod:`sklearn_mtl.metrics`.
+        :mod:`sklearn_mtl.metrics` (:func:`multitask_mixed_score` for tasks
+        of different types: it gets the estimator's ``task_types_``).
     task : int, str or None, default=None
         Score only this task (its index, or its name when ``Y`` is a
         DataFrame or the estimator has ``task_names_``). None scores all

@@ -1,9 +1,11 @@
 """Multi-task neural networks through skorch.
 
-:class:`MultiTaskNetRegressor` and :class:`MultiTaskNetClassifier` are skorch
-``NeuralNet`` subclasses with masked per-task losses, task weights, per-task
-history and an in-memory batching path; :class:`MultiTaskMLP` is their default
-shared-trunk network. Architectures live in :mod:`sklearn_mtl.neural.modules`
+:class:`MultiTaskNetRegressor`, :class:`MultiTaskNetClassifier` and
+:class:`MultiTaskNet` (tasks of different types: regression and
+classification in one net) are skorch ``NeuralNet`` subclasses with masked
+per-task losses, task weights, sample weights, per-task history and an
+in-memory batching path; :class:`MultiTaskMLP` is their default shared-trunk
+network. Architectures live in :mod:`sklearn_mtl.neural.modules`
 and the task weighting strategies (``weighting=``) in
 :mod:`sklearn_mtl.neural.weighting`.
 """
@@ -11,6 +13,7 @@ and the task weighting strategies (``weighting=``) in
 from ._callbacks import PerTaskLoss, TaskScoring
 from ._classifier import MultiTaskNetClassifier
 from ._loss import MaskedMultiTaskLoss
+from ._mixed import MultiTaskNet
 from ._regressor import MultiTaskNetRegressor
 from .modules import (
     CGC,
@@ -35,6 +38,7 @@ __all__ = [
     "MaskedMultiTaskLoss",
     "MultiTaskMLP",
     "MultiTaskModule",
+    "MultiTaskNet",
     "MultiTaskNetClassifier",
     "MultiTaskNetRegressor",
     "PerTaskLoss",

@@ -1,8 +1,8 @@
 """What the multi-task nets share: data preparation, losses and the data path."""
 
 import inspect
-import itertools
 import math
+import warnings
 from types import MappingProxyType
 
 import numpy as np
@@ -14,16 +14,17 @@ from skorch.callbacks import EpochTimer, PrintLog
 from skorch.dataset import Dataset, ValidSplit, unpack_data
 from skorch.utils import to_tensor
 
-from ..utils import check_multitask_targets, check_task_weights
+from ..utils import check_multitask_targets, check_sample_weight, check_task_weights
 from ..utils._targets import task_label
 from ._callbacks import PerTaskLoss, TaskScoring
 from ._data import as_float32, fast_loader_or_none
+from ._encoding import TargetEncoding
 from ._loss import MaskedMultiTaskLoss
 from ._runtime import torch_runtime
 from .modules import MultiTaskMLP
 from .weighting import TrainingStep, check_weighting
 
-__all__ = ["MultiTaskNet"]
+__all__ = ["BaseMultiTaskNet"]
 
 # A shuffled 80/20 split with a fixed seed: skorch's ValidSplit(5) keeps the
 # last rows for validation, which on data stacked task by task (SARCOS, School)
@@ -35,13 +36,20 @@ DEFAULT_TRAIN_SPLIT = ValidSplit(0.2, random_state=0)
 EPOCHS_GIVEN_TO_WEIGHTING = 2
 
 
-class MultiTaskNet(NeuralNet):
+class BaseMultiTaskNet(NeuralNet):
     """skorch net trained on masked per-task losses (base class).
 
-    The regressor and the classifier add the encoding of the targets and the
-    link from outputs to predictions; everything else is here: validation of
-    ``X``, inference of the module's sizes, the weighted per-task loss, the
-    in-memory batching, per-task history, threads and seeding.
+    The regressor, the classifier and the mixed-type net say how their
+    targets are read (the task types) and what their predictions are;
+    everything else is here: validation of ``X``, ``Y`` and the sample
+    weights, the encoding of the targets (:class:`TargetEncoding`), inference
+    of the module's sizes, the weighted per-task loss, the in-memory batching,
+    per-task history, threads and seeding.
+
+    With ``sample_weight``, the encoded targets carry the rows' weights as one
+    more, last column, so that every data path (in-memory slices, skorch's
+    ``Dataset`` and ``DataLoader``, the subsets of ``train_split``) batches
+    them with the labels; :meth:`unpack_targets` separates them.
     """
 
     # skorch sets these three in __init__; fitted state is set in fit only
@@ -106,7 +114,7 @@ class MultiTaskNet(NeuralNet):
         return params
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y, **fit_params):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Initialize the net (unless warm-starting) and train it on ``X, Y``.
 
         Parameters
@@ -116,6 +124,18 @@ class MultiTaskNet(NeuralNet):
             torch tensor.
         y : array-like of shape (n_samples, n_tasks) or (n_samples,)
             Labels, NaN (or ``None``) where missing.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row in every task's loss: task ``t``'s
+            loss on a batch is ``sum_i s_i * loss_it / sum_i s_i`` over the
+            batch's rows ``i`` where task ``t`` is labelled, and its epoch
+            loss in ``history`` is weighted alike. Rows of weight 0 are left
+            out, as if they were not given (from the validation split too);
+            every task needs a labelled row of non-zero weight. A separate
+            validation set (``predefined_split``) is not weighted. A weight
+            acts as repeated rows on the losses and on the gradients of the
+            parameters; gradient strategies working on the shared
+            representation (``on="representation"``) see a weighted row once,
+            its gradient scaled by its weight.
         **fit_params : dict
             Passed to the module's ``forward`` and to ``train_split``.
 
@@ -125,13 +145,14 @@ class MultiTaskNet(NeuralNet):
             The fitted net.
         """
         reset = not (self.warm_start and self.initialized_)
-        X, y = self._prepare_fit_data(X, y, reset=reset)
+        X, y = self._prepare_fit_data(X, y, reset=reset, sample_weight=sample_weight)
         with self._runtime():
             if reset:
                 self.initialize()
-            return super().partial_fit(X, y, **fit_params)
+            self._check_criterion_takes_weights(sample_weight)
+            return super().partial_fit(X, y, _routing_method="fit", **fit_params)
 
-    def partial_fit(self, X, y, classes=None, **fit_params):
+    def partial_fit(self, X, y, classes=None, sample_weight=None, **fit_params):
         """Train for ``max_epochs`` more epochs, initializing the net if needed.
 
         Parameters
@@ -141,9 +162,12 @@ class MultiTaskNet(NeuralNet):
         y : array-like of shape (n_samples, n_tasks) or (n_samples,)
             Labels, NaN (or ``None``) where missing.
         classes : list of array-like, array-like or None, default=None
-            Classifier only, on the first call: the classes of each task (an
-            array for 1-D ``y``), when later calls may hold classes this one
-            does not.
+            Nets with classification tasks only, on the first call: the
+            classes of each task (an array for 1-D ``y``; None for a
+            continuous task), when later calls may hold classes this one does
+            not.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row in every task's loss (see :meth:`fit`).
         **fit_params : dict
             Passed to the module's ``forward`` and to ``train_split``.
 
@@ -153,9 +177,16 @@ class MultiTaskNet(NeuralNet):
             The fitted net.
         """
         X, y = self._prepare_fit_data(
-            X, y, reset=not self.initialized_, classes=classes
+            X,
+            y,
+            reset=not self.initialized_,
+            classes=classes,
+            sample_weight=sample_weight,
         )
         with self._runtime():
+            if not self.initialized_:
+                self.initialize()
+            self._check_criterion_takes_weights(sample_weight)
             return super().partial_fit(X, y, **fit_params)
 
     def _runtime(self):
@@ -165,16 +196,26 @@ class MultiTaskNet(NeuralNet):
             device=self.device,
         )
 
-    def _prepare_fit_data(self, X, y, *, reset, classes=None):
-        """Validate ``X`` and ``y``; infer (``reset``) or check the encoding."""
+    def _prepare_fit_data(self, X, y, *, reset, classes=None, sample_weight=None):
+        """Validate ``X``, ``y`` and the weights; fit (``reset``) or apply the
+        encoding of the targets.
+
+        Returns ``X`` without the rows of weight 0, and the encoded targets
+        (float32), followed by a column of sample weights when given.
+        """
         X = self._validate_inputs(X, reset=reset)
-        targets = check_multitask_targets(
-            y,
-            target_type=self._target_type,
-            missing_label=getattr(self, "missing_label", None),
-            n_samples=X.shape[0],
-            n_tasks=None if reset else self.n_tasks_,
-        )
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
+        targets = self._check_targets(y, reset=reset, n_samples=X.shape[0])
+        if sample_weight is not None:
+            _check_weighted_labels(targets, sample_weight)
+            kept = sample_weight > 0
+            if not kept.all():  # as if those rows were not given
+                X, sample_weight = X[kept], sample_weight[kept]
+                targets = self._check_targets(
+                    _take_rows(y, kept), reset=reset, n_samples=X.shape[0]
+                )
+        if classes is not None:
+            classes = self._declared_classes(classes, targets)
         if reset:
             self.n_tasks_ = targets.n_tasks
             self._single_output = targets.single_output
@@ -182,13 +223,101 @@ class MultiTaskNet(NeuralNet):
                 self.task_names_ = targets.task_names
             elif hasattr(self, "task_names_"):
                 del self.task_names_
+            encoding = TargetEncoding.from_targets(
+                targets,
+                standardize=getattr(self, "standardize_targets", True),
+                classes=classes,
+                sample_weight=sample_weight,
+            )
+            self._target_encoding = encoding
+            self.task_kinds_ = encoding.task_kinds
+            self.output_sizes_ = encoding.output_sizes
+            self._set_target_attributes(encoding)
+            self._warn_constant_tasks(encoding)
         self.task_weights_ = check_task_weights(
             self.task_weights, self.n_tasks_, getattr(self, "task_names_", None)
         )
         if self.initialized_:  # partial_fit after set_params(task_weights=...)
             self.weighting_.set_task_weights(self.task_weights_)
-        Y = self._encode_targets(targets, reset=reset, classes=classes)
+        Y = self._target_encoding.encode(targets)
+        if sample_weight is not None:
+            Y = np.column_stack([Y, sample_weight])
         return X, Y.astype(np.float32)
+
+    def _check_targets(self, y, *, reset, n_samples, allow_unlabelled_tasks=False):
+        """``y`` through the data contract, with this net's task types."""
+        return check_multitask_targets(
+            y,
+            target_type=self._contract_target_type(reset),
+            missing_label=getattr(self, "missing_label", None),
+            allow_unlabelled_tasks=allow_unlabelled_tasks,
+            n_samples=n_samples,
+            n_tasks=None if reset else self.n_tasks_,
+        )
+
+    def _contract_target_type(self, reset):
+        """How the data contract reads ``y`` (``target_type`` of
+        :func:`~sklearn_mtl.utils.check_multitask_targets`): the task types to
+        infer or check when fitting from scratch (``reset``), else those found
+        then."""
+        raise NotImplementedError
+
+    def _declared_classes(self, classes, targets):
+        """``classes`` given to ``partial_fit``, as one entry per task."""
+        per_task = [classes] if targets.single_output else list(classes)
+        if len(per_task) != targets.n_tasks:
+            raise ValueError(
+                f"Expected classes for each of the {targets.n_tasks} tasks; got "
+                f"{len(per_task)} arrays instead."
+            )
+        return per_task
+
+    def _set_target_attributes(self, encoding):
+        """Set the public fitted attributes that describe the targets' encoding."""
+
+    def _warn_constant_tasks(self, encoding):
+        names = getattr(self, "task_names_", None)
+        for t, kind in enumerate(encoding.task_kinds):
+            if kind == "constant":
+                label = encoding.classes[t].tolist()[0]
+                warnings.warn(
+                    f"Task {task_label(t, names)} has a single class ({label!r}); "
+                    "it always predicts it.",
+                    UserWarning,
+                    stacklevel=4,
+                )
+
+    def _check_criterion_takes_weights(self, sample_weight):
+        if sample_weight is None:
+            return
+        forward = getattr(self.criterion_, "forward", self.criterion_)
+        if "sample_weight" not in inspect.signature(forward).parameters:
+            raise ValueError(
+                "Expected a criterion that takes sample_weight (as "
+                "MaskedMultiTaskLoss does) to fit with sample_weight; got "
+                f"{type(self.criterion_).__name__}, which does not."
+            )
+
+    def unpack_targets(self, y):
+        """The labels and the sample weights of encoded targets.
+
+        In a fit with ``sample_weight``, the targets the net batches (such as
+        ``batch[1]`` in a callback) hold the rows' weights as a last column.
+
+        Parameters
+        ----------
+        y : Tensor or ndarray of shape (n_rows, n_tasks) or (n_rows, n_tasks + 1)
+            Encoded targets, NaN where a label is missing.
+
+        Returns
+        -------
+        labels : Tensor or ndarray of shape (n_rows, n_tasks)
+        sample_weight : Tensor or ndarray of shape (n_rows,) or None
+            None when the targets hold no weights.
+        """
+        if y.shape[1] == self.n_tasks_ + 1:
+            return y[:, :-1], y[:, -1]
+        return y, None
 
     def _validate_inputs(self, X, *, reset):
         """Validate ``X`` (any number of dimensions) into float32 for torch."""
@@ -209,13 +338,24 @@ class MultiTaskNet(NeuralNet):
     def get_split_datasets(self, X, y=None, **fit_params):
         """skorch's split, with a validation set of raw data encoded as in fit.
 
-        ``train_split`` receives the rows given to ``fit``, labels encoded.
-        Subsets of them (``ValidSplit``) are used as they are; a
+        As skorch's: ``train_split`` receives the dataset of the rows given to
+        ``fit`` (labels encoded, and weights, see :meth:`unpack_targets`) and,
+        as ``y``, their encoded labels (without the weights). Subsets of the
+        dataset (``ValidSplit``) are used as they are; a
         ``skorch.dataset.Dataset`` of its own (``predefined_split``) holds raw
         inputs and labels, which are validated and encoded here as the
         training rows were.
         """
-        dataset_train, dataset_valid = super().get_split_datasets(X, y, **fit_params)
+        dataset = self.get_dataset(X, y)
+        if not self.train_split:
+            return dataset, None
+        if y is None:
+            dataset_train, dataset_valid = self.train_split(dataset, **fit_params)
+        else:
+            labels, _ = self.unpack_targets(y)
+            dataset_train, dataset_valid = self.train_split(
+                dataset, labels, **fit_params
+            )
         if type(dataset_valid) is Dataset:
             dataset_valid = self._encode_validation_set(dataset_valid)
         return dataset_train, dataset_valid
@@ -228,15 +368,10 @@ class MultiTaskNet(NeuralNet):
                 "labels; got y=None instead."
             )
         X = self._validate_inputs(dataset.X, reset=False)
-        targets = check_multitask_targets(
-            dataset.y,
-            target_type=self._target_type,
-            missing_label=getattr(self, "missing_label", None),
-            allow_unlabelled_tasks=True,
-            n_samples=X.shape[0],
-            n_tasks=self.n_tasks_,
+        targets = self._check_targets(
+            dataset.y, reset=False, n_samples=X.shape[0], allow_unlabelled_tasks=True
         )
-        Y = self._encode_targets(targets, reset=False)
+        Y = self._target_encoding.encode(targets)
         return Dataset(X, Y.astype(np.float32))
 
     def initialize_module(self):
@@ -359,8 +494,9 @@ class MultiTaskNet(NeuralNet):
         ----------
         y_pred : Tensor of shape (batch, n_outputs)
             Module outputs.
-        y_true : Tensor of shape (batch, n_tasks)
-            Encoded labels, NaN where missing.
+        y_true : Tensor of shape (batch, n_tasks) or (batch, n_tasks + 1)
+            Encoded labels, NaN where missing, and the rows' weights as a last
+            column in a fit with ``sample_weight`` (see :meth:`unpack_targets`).
         X : Tensor, default=None
             Inputs of the batch (unused; there for subclasses).
         training : bool, default=False
@@ -370,8 +506,12 @@ class MultiTaskNet(NeuralNet):
         -------
         task_losses : Tensor of shape (n_tasks,)
         """
-        y_true = to_tensor(y_true, device=self.device)
-        return self.criterion_(y_pred, y_true)
+        labels, sample_weight = self.unpack_targets(
+            to_tensor(y_true, device=self.device)
+        )
+        if sample_weight is None:
+            return self.criterion_(y_pred, labels)
+        return self.criterion_(y_pred, labels, sample_weight=sample_weight)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         """The recorded objective: the task-weighted mean of the masked losses.
@@ -415,9 +555,10 @@ class MultiTaskNet(NeuralNet):
         else:
             y_pred = self.infer(Xi, **fit_params)
         task_losses = self.get_task_losses(y_pred, yi, X=Xi, training=True)
+        labels, _ = self.unpack_targets(to_tensor(yi, device=self.device))
         step = TrainingStep(
             task_losses,
-            y_true=to_tensor(yi, device=self.device),
+            y_true=labels,
             y_pred=y_pred,
             module=self.module_,
             output_sizes=self.output_sizes_,
@@ -525,15 +666,70 @@ class MultiTaskNet(NeuralNet):
             outputs = self.forward(X, training=False)
         return outputs.numpy().astype(np.float64)
 
-    def _split_outputs(self, outputs):
-        """The columns of ``outputs`` that belong to each task."""
-        bounds = np.cumsum([0, *self.output_sizes_])
-        return [outputs[:, start:stop] for start, stop in itertools.pairwise(bounds)]
+    def _predict_columns(self, X):
+        """Each task's predictions on ``X`` in its label space (a list)."""
+        outputs = self._forward_outputs(X)  # checks that the net is fitted
+        return self._target_encoding.predictions(outputs)
+
+    def _predict_probabilities(self, X):
+        """Class probabilities of each task on ``X`` (None for continuous ones)."""
+        outputs = self._forward_outputs(X)  # checks that the net is fitted
+        return self._target_encoding.probabilities(outputs)
+
+    def scoring_inputs(self, outputs, targets, spec):
+        """Labels and predictions of the epoch's rows, for :class:`TaskScoring`.
+
+        Parameters
+        ----------
+        outputs : ndarray of shape (n_samples, n_outputs)
+            Module outputs.
+        targets : ndarray of shape (n_samples, n_tasks)
+            Encoded labels (standardized values, class indices), NaN where
+            missing.
+        spec : MetricSpec
+            The metric: class probabilities are given when its response
+            methods include ``"predict_proba"`` and a task holds classes.
+
+        Returns
+        -------
+        Y_true : ndarray of shape (n_samples, n_tasks)
+            Labels in their units (continuous tasks) or class indices.
+        Y_pred : ndarray of shape (n_samples, n_tasks) or list
+            Predictions in the same form, or a list of per-task class
+            probabilities (None for a continuous task).
+        """
+        encoding = self._target_encoding
+        outputs = np.asarray(outputs, dtype=np.float64)
+        methods = spec.response_method
+        methods = (methods,) if isinstance(methods, str) else tuple(methods)
+        Y_true = encoding.decode_targets(targets)
+        if "predict_proba" in methods and any(
+            classes is not None for classes in encoding.classes
+        ):
+            return Y_true, encoding.probabilities(outputs)
+        return Y_true, encoding.predicted_values(outputs)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _check_weighted_labels(targets, sample_weight):
+    """Raise unless every task has an observed label of non-zero weight."""
+    weighted = (targets.mask & (sample_weight[:, None] > 0)).any(axis=0)
+    for t in np.flatnonzero(~weighted):
+        raise ValueError(
+            f"Task {task_label(t, targets.task_names)} has no observed label with "
+            "a non-zero sample_weight; every task needs at least one to be fitted."
+        )
+
+
+def _take_rows(y, rows):
+    """The rows ``rows`` (a boolean mask) of targets ``y``."""
+    if hasattr(y, "iloc"):
+        return y.iloc[rows]
+    return np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)[rows]
 
 
 def _takes_sizes(module_class):

@@ -1,5 +1,6 @@
 """Callbacks that record per-task training curves in the net's history."""
 
+import inspect
 import warnings
 
 import numpy as np
@@ -17,7 +18,8 @@ class PerTaskLoss(Callback):
     A default callback of the multi-task nets, in place of skorch's
     ``PassthroughScoring`` of ``train_loss`` and ``valid_loss``. A task's epoch
     loss is its mean loss over all its observed labels of the epoch (the
-    per-batch losses weighted by the task's number of labels in each batch;
+    per-batch losses weighted by the task's number of labels in each batch,
+    or by the sum of their sample weights in a fit with ``sample_weight``;
     NaN when it has none). The epoch's ``train_loss`` and ``valid_loss`` are
     the task-weighted mean of these, ``mean_t(w_t * loss_t)`` over the tasks
     with labels: the training objective on the epoch's rows, whatever the
@@ -65,7 +67,7 @@ class PerTaskLoss(Callback):
         for phase, batches in self.batches_.items():
             if not batches:
                 continue
-            means, counts = self._task_means(batches)
+            means, counts = self._task_means(net, batches)
             keys = net.task_history_keys(f"{phase}_loss")
             for key, value in zip(keys, means.tolist(), strict=True):
                 net.history.record(key, value)
@@ -82,12 +84,16 @@ class PerTaskLoss(Callback):
                 net.history.record("task_weights", weights)
 
     @staticmethod
-    def _task_means(batches):
+    def _task_means(net, batches):
         """Each task's mean loss over its observed labels in ``batches``, and
-        the number of labels of each task in each batch."""
+        the number (or total sample weight) of labels of each task in each
+        batch."""
         losses = torch.stack([losses for losses, _, _ in batches]).cpu().numpy()
         targets = [y for _, y, _ in batches]
-        observed = ~np.isnan(torch.cat(targets).cpu().numpy())
+        labels, weights = net.unpack_targets(torch.cat(targets).cpu().numpy())
+        observed = ~np.isnan(labels)
+        if weights is not None:
+            observed = observed * weights[:, None].astype(np.float64)
         starts = np.cumsum([0] + [len(y) for y in targets[:-1]])
         counts = np.add.reduceat(observed, starts, axis=0)  # (n_batches, n_tasks)
         totals = (losses * counts).sum(0)
@@ -118,7 +124,9 @@ class TaskScoring(Callback):
 
     The scores are computed at the end of each epoch from the outputs the net
     produced on the epoch's batches (no extra forward pass), in the original
-    label space, with the mask-aware metrics of :mod:`sklearn_mtl.metrics`.
+    label space, with the mask-aware metrics of :mod:`sklearn_mtl.metrics`
+    (weighted by the rows' weights in a fit with ``sample_weight``; a metric
+    with a ``task_types`` parameter, such as ``"mixed"``, gets the net's).
     The history gets ``<prefix>_<metric>_<task>`` for each task and
     ``<prefix>_<metric>``, their mean; an improvement of the mean is flagged
     in ``<prefix>_<metric>_best``, as skorch's ``EpochScoring`` does.
@@ -127,8 +135,9 @@ class TaskScoring(Callback):
     ----------
     metric : str or callable, default="r2"
         A metric name of :func:`~sklearn_mtl.metrics.get_metric` (``"r2"``,
-        ``"roc_auc"``, ``"accuracy"``, ...) or a metric function
-        ``f(Y_true, Y_pred, multioutput="raw_values")``.
+        ``"roc_auc"``, ``"accuracy"``, ``"mixed"``, ...) or a metric function
+        ``f(Y_true, Y_pred, multioutput="raw_values")`` (which must also take
+        ``sample_weight`` to score a fit with sample weights).
     on_train : bool, default=False
         Whether to score the training batches (outputs of the network in
         training mode, as they were computed) instead of the validation ones.
@@ -185,10 +194,23 @@ class TaskScoring(Callback):
         if not self.outputs_:
             return
         outputs = torch.cat(self.outputs_).cpu().numpy()
-        targets = torch.cat(self.targets_).cpu().numpy()
+        targets, weights = net.unpack_targets(torch.cat(self.targets_).cpu().numpy())
         Y_true, Y_pred = net.scoring_inputs(outputs, targets, self.spec_)
+        kwargs = {}
+        parameters = inspect.signature(self.spec_.function).parameters
+        if "task_types" in parameters:
+            kwargs["task_types"] = list(net._target_encoding.task_types)
+        if weights is not None:
+            if "sample_weight" not in parameters:
+                name = getattr(self.spec_.function, "__name__", self.metric)
+                raise ValueError(
+                    "Expected a metric that takes sample_weight to score a fit "
+                    f"with sample weights; {name!r} does not."
+                )
+            kwargs["sample_weight"] = weights.astype(np.float64)
         scores = np.asarray(
-            self.spec_.function(Y_true, Y_pred, multioutput="raw_values"), dtype=float
+            self.spec_.function(Y_true, Y_pred, multioutput="raw_values", **kwargs),
+            dtype=float,
         )
         prefix = self.history_prefix
         for key, score in zip(

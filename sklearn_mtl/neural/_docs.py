@@ -23,7 +23,9 @@ NET_PARAMETERS = """
         Internal train/validation split (skorch's); ``None`` trains on all
         rows and records no validation loss. The default draws 20% of the rows
         at random with a fixed seed. It receives the rows given to ``fit`` with
-        their labels encoded (standardized, or class indices) and returns
+        their labels encoded (standardized, or class indices; in a fit with
+        ``sample_weight``, the rows of non-zero weight, their weights as a last
+        column of the dataset's targets, see ``unpack_targets``) and returns
         subsets of them, as ``ValidSplit`` does, or a separate validation set
         of raw data: ``predefined_split(Dataset(X_valid, Y_valid))`` (skorch's
         ``Dataset``, NaN for missing labels), which is validated and encoded as

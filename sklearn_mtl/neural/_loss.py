@@ -39,7 +39,10 @@ class MaskedMultiTaskLoss(nn.Module):
 
     and 0 for a task with no observed label in the batch, or of kind
     ``"constant"`` (a classification task with one class, which has no
-    output). The net combines the per-task losses with its task weights.
+    output). With sample weights ``s``, the mean is weighted:
+    ``sum_i s_i * loss_it / sum_i s_i`` over the observed rows ``i`` of task
+    ``t`` (0 when these weights sum to 0). The net combines the per-task
+    losses with its task weights.
 
     Parameters
     ----------
@@ -61,6 +64,8 @@ class MaskedMultiTaskLoss(nn.Module):
     >>> y_true = torch.tensor([[0.0, float("nan")], [0.0, 1.0]])
     >>> loss(y_pred, y_true)
     tensor([2.5000, 1.0000])
+    >>> loss(y_pred, y_true, sample_weight=torch.tensor([3.0, 1.0]))
+    tensor([1.7500, 1.0000])
     """
 
     def __init__(self, task_kinds, output_sizes, regression_loss=nn.MSELoss):
@@ -104,7 +109,7 @@ class MaskedMultiTaskLoss(nn.Module):
             "_positions", torch.argsort(torch.tensor(order, dtype=torch.long))
         )
 
-    def forward(self, y_pred, y_true):
+    def forward(self, y_pred, y_true, sample_weight=None):
         """Per-task mean losses over observed labels.
 
         Parameters
@@ -113,32 +118,57 @@ class MaskedMultiTaskLoss(nn.Module):
             Network outputs, the tasks' outputs concatenated.
         y_true : Tensor of shape (batch, n_tasks)
             Labels (class indices for classification tasks), NaN where missing.
+        sample_weight : Tensor of shape (batch,) or None, default=None
+            Non-negative weight of each row in every task's mean; None weighs
+            the rows equally.
 
         Returns
         -------
         losses : Tensor of shape (n_tasks,)
         """
-        self._check_shapes(y_pred, y_true)
+        self._check_shapes(y_pred, y_true, sample_weight)
         # On small batches the loss costs one dispatch per torch operation,
         # more than its arithmetic: it is written with as few as possible.
         observed = y_true == y_true  # False exactly where the label is NaN
-        counts = observed.sum(0, dtype=y_pred.dtype).clamp_(min=1)
+        if sample_weight is None:
+            weights = None
+            totals = observed.sum(0, dtype=y_pred.dtype).clamp_(min=1)
+        else:
+            weights = sample_weight.to(y_pred.dtype).reshape(-1, 1)
+            totals = (observed * weights).sum(0)
+            totals = torch.where(totals > 0, totals, torch.ones_like(totals))
         if len(self._groups["regression"]) == len(self.task_kinds):
-            return self._columnwise(y_pred, y_true, observed, counts, "regression")
+            return self._columnwise(
+                y_pred, y_true, observed, weights, totals, "regression"
+            )
         parts = [
-            self._columnwise(y_pred, y_true, observed, counts, "regression"),
-            self._columnwise(y_pred, y_true, observed, counts, "binary"),
+            self._columnwise(y_pred, y_true, observed, weights, totals, "regression"),
+            self._columnwise(y_pred, y_true, observed, weights, totals, "binary"),
         ]
         for t in self._groups["multiclass"]:
             target = torch.where(observed[:, t], y_true[:, t], -100.0).long()
-            total = nn.functional.cross_entropy(
-                y_pred[:, self._slices[t]], target, ignore_index=-100, reduction="sum"
-            )
-            parts.append((total / counts[t]).reshape(1))
+            if weights is None:
+                total = nn.functional.cross_entropy(
+                    y_pred[:, self._slices[t]],
+                    target,
+                    ignore_index=-100,
+                    reduction="sum",
+                )
+            else:
+                total = (
+                    nn.functional.cross_entropy(
+                        y_pred[:, self._slices[t]],
+                        target,
+                        ignore_index=-100,
+                        reduction="none",
+                    )
+                    * weights[:, 0]
+                ).sum()
+            parts.append((total / totals[t]).reshape(1))
         parts.append(y_pred.new_zeros(len(self._groups["constant"])))
         return torch.cat(parts)[self._positions]
 
-    def _columnwise(self, y_pred, y_true, observed, counts, kind):
+    def _columnwise(self, y_pred, y_true, observed, weights, totals, kind):
         """Losses of the tasks of one kind with one output each, in one pass."""
         tasks = getattr(self, f"_{kind}_tasks")
         if tasks.numel() == 0:
@@ -148,21 +178,26 @@ class MaskedMultiTaskLoss(nn.Module):
         else:
             mask, target = observed[:, tasks], y_true[:, tasks]
             output = y_pred[:, getattr(self, f"_{kind}_outputs")]
-            counts = counts[tasks]
+            totals = totals[tasks]
         # Missing labels take the output's own value, so the loss stays finite
         # before it is masked out.
         target = torch.where(mask, target, output.detach())
         if kind == "regression":
             elementwise = self.regression_loss(output, target)
             if self._squared_error:  # exactly 0, with a 0 gradient, where missing
-                return elementwise.sum(0) / counts
+                if weights is not None:
+                    elementwise = elementwise * weights
+                return elementwise.sum(0) / totals
         else:
             elementwise = nn.functional.binary_cross_entropy_with_logits(
                 output, target.clamp(0.0, 1.0), reduction="none"
             )
-        return (elementwise * mask).sum(0) / counts
+        masked = elementwise * mask
+        if weights is not None:
+            masked = masked * weights
+        return masked.sum(0) / totals
 
-    def _check_shapes(self, y_pred, y_true):
+    def _check_shapes(self, y_pred, y_true, sample_weight=None):
         if y_pred.ndim != 2 or y_pred.shape[1] != self.n_outputs:
             raise ValueError(
                 f"Expected the module to return outputs of shape (batch, "
@@ -173,4 +208,11 @@ class MaskedMultiTaskLoss(nn.Module):
             raise ValueError(
                 f"Expected targets of shape (batch, {len(self.task_kinds)}); got "
                 f"{tuple(y_true.shape)} instead."
+            )
+        if sample_weight is not None and tuple(sample_weight.shape) != (
+            y_true.shape[0],
+        ):
+            raise ValueError(
+                f"Expected sample_weight of shape ({y_true.shape[0]},), one per "
+                f"row of the batch; got {tuple(sample_weight.shape)} instead."
             )

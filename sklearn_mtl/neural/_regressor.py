@@ -1,16 +1,14 @@
 """Multi-task regression network."""
 
-import numpy as np
-
 from ..base import MultiTaskRegressorMixin
-from ._base import MultiTaskNet
+from ._base import BaseMultiTaskNet
 from ._docs import NET_ATTRIBUTES, NET_PARAMETERS
 from .modules import MultiTaskMLP
 
 __all__ = ["MultiTaskNetRegressor"]
 
 
-class MultiTaskNetRegressor(MultiTaskRegressorMixin, MultiTaskNet):
+class MultiTaskNetRegressor(MultiTaskRegressorMixin, BaseMultiTaskNet):
     __doc__ = (
         """Multi-task regression network (skorch), trained on observed labels only.
 
@@ -57,32 +55,21 @@ class MultiTaskNetRegressor(MultiTaskRegressorMixin, MultiTaskNet):
     """
     )
 
-    _target_type = "continuous"
-
     def __init__(self, module=MultiTaskMLP, *, standardize_targets=True, **kwargs):
         super().__init__(module, **kwargs)
         self.standardize_targets = standardize_targets
 
-    def _encode_targets(self, targets, *, reset, classes=None):
-        if classes is not None:
-            raise ValueError(
-                "Expected classes=None for a regressor; got classes="
-                f"{classes!r} instead."
-            )
-        if reset:
-            self.task_kinds_ = ("regression",) * targets.n_tasks
-            self.output_sizes_ = (1,) * targets.n_tasks
-            self.target_mean_, self.target_scale_ = self._target_scaling(targets)
-        return (targets.values - self.target_mean_) / self.target_scale_
+    def _contract_target_type(self, reset):
+        return "continuous"
 
-    def _target_scaling(self, targets):
-        n_tasks = targets.n_tasks
-        if not self.standardize_targets:
-            return np.zeros(n_tasks), np.ones(n_tasks)
-        labels = [targets.observed(t)[1] for t in range(n_tasks)]
-        mean = np.array([task_labels.mean() for task_labels in labels])
-        scale = np.array([task_labels.std() for task_labels in labels])
-        return mean, np.where(scale > 0, scale, 1.0)
+    def _declared_classes(self, classes, targets):
+        raise ValueError(
+            f"Expected classes=None for a regressor; got classes={classes!r} instead."
+        )
+
+    def _set_target_attributes(self, encoding):
+        self.target_mean_ = encoding.mean
+        self.target_scale_ = encoding.scale
 
     def predict(self, X):
         """Predict every task for every row, in the original units.
@@ -97,33 +84,11 @@ class MultiTaskNetRegressor(MultiTaskRegressorMixin, MultiTaskNet):
         Y_pred : ndarray of shape (n_samples, n_tasks) or (n_samples,)
             Predictions (1-D when fitted on 1-D ``y``).
         """
-        outputs = self._forward_outputs(X) * self.target_scale_ + self.target_mean_
-        return self._format_output(list(outputs.T))
+        return self._format_output(self._predict_columns(X))
 
     @property
     def predict_proba(self):
         """Not available: a regressor predicts values (skorch's nets have it)."""
         raise AttributeError(
             f"{type(self).__name__} has no predict_proba; use predict."
-        )
-
-    def scoring_inputs(self, outputs, targets, spec):
-        """Labels and predictions in the original units, for :class:`TaskScoring`.
-
-        Parameters
-        ----------
-        outputs : ndarray of shape (n_samples, n_tasks)
-            Module outputs.
-        targets : ndarray of shape (n_samples, n_tasks)
-            Standardized labels, NaN where missing.
-        spec : MetricSpec
-            The metric (its response method must be ``"predict"``).
-
-        Returns
-        -------
-        Y_true, Y_pred : ndarray of shape (n_samples, n_tasks)
-        """
-        return (
-            targets * self.target_scale_ + self.target_mean_,
-            outputs * self.target_scale_ + self.target_mean_,
         )

@@ -5,19 +5,28 @@
 and splitter of the package goes through :func:`check_multitask_targets`.
 """
 
+import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
 
 __all__ = [
+    "TASK_TYPES",
     "MultiTaskTargets",
     "check_multitask_targets",
     "holds_text",
+    "infer_task_type",
     "missing_in_object_array",
     "native_labels",
     "task_label",
 ]
+
+# The kinds of target a task can hold: a regression target, or class labels.
+TASK_TYPES = ("continuous", "binary", "multiclass")
+_REQUESTABLE_TYPES = ("auto", *TASK_TYPES)
 
 
 @dataclass(frozen=True)
@@ -27,17 +36,22 @@ class MultiTaskTargets:
     Attributes
     ----------
     values : ndarray of shape (n_samples, n_tasks), dtype float64
-        For regression, the labels; for classification, the index of each label
-        in ``classes[t]``. Missing entries are NaN.
+        For a continuous task, the labels; for a classification task, the index
+        of each label in ``classes[t]``. Missing entries are NaN.
     mask : ndarray of shape (n_samples, n_tasks), dtype bool
         True where the label of a task is observed.
-    classes : list of ndarray or None
-        For classification, the sorted classes observed in each task; None for
-        regression.
+    classes : list or None
+        The sorted classes observed in each task: None when every task was
+        read as continuous (``target_type="continuous"``); otherwise a list
+        with an array per classification task and None per continuous task.
     task_names : ndarray of str or None
         Column names when ``Y`` was a pandas DataFrame, else None.
     single_output : bool
         True when ``Y`` was 1-D (one task); outputs should then be 1-D too.
+    task_types : tuple of str
+        The type of each task: ``"continuous"``, ``"binary"`` or
+        ``"multiclass"`` (declared, or inferred as described in
+        :func:`check_multitask_targets`).
     """
 
     values: np.ndarray
@@ -45,6 +59,7 @@ class MultiTaskTargets:
     classes: list | None
     task_names: np.ndarray | None
     single_output: bool
+    task_types: tuple
 
     @property
     def n_tasks(self):
@@ -86,7 +101,7 @@ class MultiTaskTargets:
             for classification.
         """
         rows, values = self.observed(task)
-        if self.classes is None:
+        if self.classes is None or self.classes[task] is None:
             return rows, values
         return rows, self.classes[task][values.astype(np.intp)]
 
@@ -195,10 +210,23 @@ def check_multitask_targets(
         Targets. A missing label is NaN, ``None`` or ``pandas.NA`` (or equal to
         ``missing_label``). A pandas DataFrame gives the task names; a 1-D
         array is one task.
-    target_type : {"continuous", "classification"}, default="continuous"
-        ``"continuous"`` converts the labels to float64; ``"classification"``
-        encodes the labels of each task separately (any orderable type:
-        integers, strings, ...).
+    target_type : str, sequence of str or dict, default="continuous"
+        How to read the labels of each task:
+
+        - ``"continuous"``: every task is a regression target (labels
+          converted to float64);
+        - ``"classification"``: every task holds class labels, encoded task
+          by task (any orderable type: integers, strings, ...);
+        - ``"auto"``: the type of each task is inferred from its observed
+          labels (see :func:`infer_task_type`): a float column holding a
+          non-integer value is continuous, any other column (integers,
+          booleans, strings, integer-valued floats) holds classes. An
+          integer-valued regression target (counts, ages in years) is
+          therefore read as classes: declare its type;
+        - a sequence with one type per task, or a dict mapping task names (of
+          a DataFrame ``Y``) or indices to types, the tasks it does not name
+          being ``"auto"``. A type is ``"continuous"``, ``"binary"`` (classes,
+          at most two), ``"multiclass"`` (classes, any number) or ``"auto"``.
     missing_label : int, float, str or None, default=None
         An extra marker of a missing label, for integer or string targets that
         cannot hold NaN (for instance ``-1``). NaN, ``None`` and ``pandas.NA``
@@ -215,14 +243,18 @@ def check_multitask_targets(
     -------
     targets : MultiTaskTargets
         The encoded values, the masks of observed labels, the per-task classes
-        (classification only), the task names and whether ``Y`` was 1-D.
+        (``classes`` is None with ``target_type="continuous"``; otherwise one
+        entry per task, None for a continuous task), the type of each task,
+        the task names and whether ``Y`` was 1-D.
 
     Raises
     ------
     ValueError
         If ``Y`` is empty, not 1-D or 2-D, holds infinite values, strings for a
-        continuous target, continuous labels for classification, a task without
-        any observed label (unless allowed), or does not have the expected shape.
+        continuous target, continuous labels for classification, more than two
+        classes for a binary task, a task without any observed label (unless
+        allowed), or does not have the expected shape; or if ``target_type``
+        is not one of the forms above.
 
     Examples
     --------
@@ -239,11 +271,22 @@ def check_multitask_targets(
     ... )
     >>> labels.classes
     [array(['a', 'b'], dtype=object), array(['x', 'y'], dtype=object)]
+    >>> Y = np.array([[0.5, "a", 1], [1.5, "b", 2], [2.0, "c", 3]], dtype=object)
+    >>> check_multitask_targets(Y, target_type="auto").task_types
+    ('continuous', 'multiclass', 'multiclass')
+    >>> check_multitask_targets(Y, target_type={2: "continuous"}).task_types
+    ('continuous', 'multiclass', 'continuous')
     """
-    if target_type not in ("continuous", "classification"):
+    if isinstance(target_type, str) and target_type not in (
+        "continuous",
+        "classification",
+        "auto",
+    ):
         raise ValueError(
-            "Expected target_type to be 'continuous' or 'classification'; "
-            f"got {target_type!r} instead."
+            "Expected target_type to be 'continuous' or 'classification'; got "
+            f"{target_type!r} instead. Also accepted: 'auto' (each task's type "
+            "inferred), or a sequence or a dict of per-task types among "
+            f"{list(_REQUESTABLE_TYPES)}."
         )
     if Y is None:
         raise ValueError("requires y to be passed, but the target y is None.")
@@ -276,10 +319,11 @@ def check_multitask_targets(
             f"Expected Y with {n_tasks} tasks (columns), as in fit; got "
             f"{len(columns)} instead."
         )
+    requested = _requested_types(target_type, len(columns), task_names)
 
     values = np.full((n_rows, len(columns)), np.nan)
     mask = np.zeros((n_rows, len(columns)), dtype=bool)
-    classes = [] if target_type == "classification" else None
+    classes, task_types = [], []
     for t, column in enumerate(columns):
         name = task_label(t, task_names)
         if column.dtype.kind == "c":
@@ -287,28 +331,151 @@ def check_multitask_targets(
         observed = ~_missing_mask(column, missing_label)
         mask[:, t] = observed
         labels = column[observed]
-        if labels.size == 0:
-            if not allow_unlabelled_tasks:
-                raise ValueError(
-                    f"Task {name} has no observed label in Y; every task needs "
-                    "at least one observed label to be fitted."
-                )
-            if classes is not None:
-                classes.append(np.array([], dtype=column.dtype))
+        if labels.size == 0 and not allow_unlabelled_tasks:
+            raise ValueError(
+                f"Task {name} has no observed label in Y; every task needs "
+                "at least one observed label to be fitted."
+            )
+        kind = requested[t]
+        if kind == "auto":
+            kind = infer_task_type(labels)
+        if kind == "continuous":
+            classes.append(None)
+            task_types.append("continuous")
+            if labels.size:
+                values[observed, t] = _as_continuous(labels, name)
             continue
-        if target_type == "continuous":
-            values[observed, t] = _as_continuous(labels, name)
+        if labels.size == 0:
+            task_classes, codes = np.array([], dtype=column.dtype), np.array([])
         else:
             task_classes, codes = _encode_labels(labels, name)
-            classes.append(task_classes)
-            values[observed, t] = codes
+        if kind == "binary" and task_classes.size > 2:
+            raise ValueError(
+                f"Task {name} is declared binary but holds {task_classes.size} "
+                f"classes {task_classes.tolist()}; declare it 'multiclass'."
+            )
+        classes.append(task_classes)
+        if kind == "classification":  # the number of classes decides
+            kind = "binary" if task_classes.size <= 2 else "multiclass"
+        task_types.append(kind)
+        values[observed, t] = codes
     return MultiTaskTargets(
         values=values,
         mask=mask,
-        classes=classes,
+        classes=None if _all_continuous(target_type) else classes,
         task_names=task_names,
         single_output=single_output,
+        task_types=tuple(task_types),
     )
+
+
+def _all_continuous(target_type):
+    return isinstance(target_type, str) and target_type == "continuous"
+
+
+def _requested_types(target_type, n_tasks, task_names):
+    """The type requested for each task: a task type, "classification" or "auto"."""
+    if isinstance(target_type, str):
+        return [target_type] * n_tasks
+    if isinstance(target_type, Mapping):
+        requested = ["auto"] * n_tasks
+        for key, kind in target_type.items():
+            index = _task_index(key, n_tasks, task_names, "the task types")
+            requested[index] = _checked_type(kind, task_label(index, task_names))
+        return requested
+    try:
+        kinds = list(target_type)
+    except TypeError:
+        raise ValueError(
+            "Expected target_type to be 'continuous', 'classification', 'auto', "
+            f"a sequence or a dict of task types; got {target_type!r} instead."
+        ) from None
+    if len(kinds) != n_tasks:
+        raise ValueError(
+            f"Expected a task type for each of the {n_tasks} tasks; got "
+            f"{len(kinds)} instead."
+        )
+    return [
+        _checked_type(kind, task_label(t, task_names)) for t, kind in enumerate(kinds)
+    ]
+
+
+def _checked_type(kind, name):
+    if isinstance(kind, str) and kind in _REQUESTABLE_TYPES:
+        return kind
+    close = difflib.get_close_matches(str(kind), _REQUESTABLE_TYPES, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise ValueError(
+        f"Expected the type of task {name} to be one of "
+        f"{list(_REQUESTABLE_TYPES)}; got {kind!r} instead.{hint}"
+    )
+
+
+def _task_index(key, n_tasks, task_names, what):
+    """Index of a task given by index or name (as a key of ``what``)."""
+    if isinstance(key, Integral) and not isinstance(key, bool):
+        if not 0 <= key < n_tasks:
+            raise ValueError(
+                f"Expected task indices in [0, {n_tasks}) as keys of {what}; got "
+                f"{key} instead."
+            )
+        return int(key)
+    names = None if task_names is None else [str(name) for name in task_names]
+    if names is None:
+        raise ValueError(
+            f"Got task name {key!r} as a key of {what}, but the tasks have no "
+            "names (pass Y as a pandas DataFrame); use task indices instead."
+        )
+    if str(key) not in names:
+        close = difflib.get_close_matches(str(key), names, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(
+            f"Unknown task {key!r} in {what}; expected one of {names}.{hint}"
+        )
+    return names.index(str(key))
+
+
+def infer_task_type(labels):
+    """The type of a task inferred from its observed labels.
+
+    A float column holding at least one non-integer value is
+    ``"continuous"``; any other column (integers, booleans, strings,
+    integer-valued floats) holds classes: ``"binary"`` with at most two
+    distinct labels, ``"multiclass"`` with more. Integer-valued regression
+    targets are thus read as classes; declare their type instead.
+
+    Parameters
+    ----------
+    labels : ndarray of shape (n_labels,)
+        The observed labels of one task (no missing entry).
+
+    Returns
+    -------
+    task_type : {"continuous", "binary", "multiclass"}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_mtl.utils._targets import infer_task_type
+    >>> infer_task_type(np.array([0.5, 1.0, 2.0]))
+    'continuous'
+    >>> infer_task_type(np.array([1.0, 2.0, 2.0]))
+    'binary'
+    >>> infer_task_type(np.array(["a", "b", "c"]))
+    'multiclass'
+    """
+    labels = np.asarray(labels)
+    if labels.dtype.kind == "O":
+        labels = native_labels(labels)
+    if labels.dtype.kind == "f":
+        finite = labels[np.isfinite(labels)]
+        if finite.size < labels.size or np.any(finite != np.floor(finite)):
+            return "continuous"
+    try:
+        n_classes = np.unique(labels).size
+    except TypeError:  # labels that cannot be sorted: an error when encoded
+        n_classes = len(set(labels.tolist()))
+    return "binary" if n_classes <= 2 else "multiclass"
 
 
 def _as_continuous(labels, name):
