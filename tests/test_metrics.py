@@ -679,7 +679,7 @@ def test_scorer_callable_metric(regression_problem):
 def test_scorer_unknown_metric_error():
     known = (
         "['accuracy', 'average_precision', 'log_loss', 'mean_absolute_error', "
-        "'mean_squared_error', 'normalized_mean_squared_error', "
+        "'mean_squared_error', 'mixed', 'normalized_mean_squared_error', "
         "'pooled_explained_variance', 'r2', 'roc_auc']"
     )
     msg = (

@@ -485,3 +485,34 @@ def test_confidence_intervals_use_the_folds_where_both_are_scored():
     assert result.differences()[1, 1] == 1.0  # the only fold scored for both
     assert np.isnan(lower[1, 1]) and np.isnan(upper[1, 1])
     assert np.isnan(result.p_values()[1, 1])
+
+
+def test_mixed_task_types_are_compared_by_their_own_metric():
+    """A net of tasks of two types: the default splitter and the 'mixed' metric
+    (R^2 for the number, accuracy for the labels) on each fold."""
+    pd = pytest.importorskip("pandas")
+    from sklearn_mtl.metrics import multitask_mixed_score
+    from sklearn_mtl.neural import MultiTaskNet
+
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((60, 3)).astype(np.float32)
+    Y = pd.DataFrame(
+        {
+            "price": X[:, 0] + 0.1 * rng.standard_normal(60),
+            "churn": np.where(X[:, 1] > 0, "yes", "no").astype(object),
+        }
+    )
+    Y.loc[::7, "churn"] = None
+    net = MultiTaskNet(max_epochs=3, verbose=0, random_state=0, train_split=None)
+    result = compare_estimators({"net": net}, X, Y, cv=3, return_estimator=True)
+    assert result.metric == "mixed"
+    splits = _folds(MultiTaskStratifiedKFold(3), Y.to_numpy())
+    for k, (_, test) in enumerate(splits):
+        fitted = result.estimators[0][k]
+        expected = multitask_mixed_score(
+            Y.iloc[test],
+            fitted.predict(X[test]),
+            task_types=fitted.task_types_,
+            multioutput="raw_values",
+        )
+        np.testing.assert_allclose(result.scores[0, k], expected)

@@ -14,6 +14,7 @@ from ._classification import (
     multitask_log_loss,
     multitask_roc_auc_score,
 )
+from ._mixed import multitask_mixed_score
 from ._regression import (
     multitask_mean_absolute_error,
     multitask_mean_squared_error,
@@ -67,6 +68,7 @@ METRICS = {
         ("predict_proba", "decision_function"),
     ),
     "log_loss": MetricSpec(multitask_log_loss, False, "predict_proba"),
+    "mixed": MetricSpec(multitask_mixed_score, True, "predict"),
 }
 
 
@@ -79,10 +81,11 @@ def get_metric(metric, *, greater_is_better=None, response_method=None):
         One of ``"r2"``, ``"mean_squared_error"``, ``"mean_absolute_error"``,
         ``"normalized_mean_squared_error"``, ``"pooled_explained_variance"``,
         ``"accuracy"``, ``"roc_auc"``, ``"average_precision"``,
-        ``"log_loss"`` (scikit-learn's ``"neg_..."`` names of the errors and
-        losses, such as ``"neg_mean_squared_error"`` or ``"neg_log_loss"``,
-        are accepted as aliases), or a metric function ``f(Y_true, Y_pred,
-        **kwargs)``.
+        ``"log_loss"``, ``"mixed"`` (R^2 or accuracy, each task by its
+        type: :func:`multitask_mixed_score`) (scikit-learn's ``"neg_..."``
+        names of the errors and losses, such as ``"neg_mean_squared_error"``
+        or ``"neg_log_loss"``, are accepted as aliases), or a metric
+        function ``f(Y_true, Y_pred, **kwargs)``.
     greater_is_better : bool or None, default=None
         Overrides the metric's default (True for an unknown callable).
     response_method : str, tuple of str or None, default=None

@@ -152,7 +152,9 @@ def compare_estimators(
         :func:`~sklearn_mtl.metrics.get_metric` (``"r2"``,
         ``"mean_squared_error"``, ``"roc_auc"``, ...) or a function
         ``f(Y_true, Y_pred, multioutput="raw_values")``. None means ``"r2"``
-        for regressors and ``"accuracy"`` for classifiers (judged on the
+        for regressors, ``"accuracy"`` for classifiers and ``"mixed"`` (R^2
+        or accuracy by task type) for an estimator with ``task_types``, such
+        as :class:`~sklearn_mtl.neural.MultiTaskNet` (judged on the
         reference).
     reference : str, default=None
         Name of the estimator the others are compared with; None means the
@@ -222,8 +224,17 @@ def compare_estimators(
         )
     reference_estimator = estimators[names.index(reference)]
     classifier = is_classifier(reference_estimator)
+    # An estimator of tasks of several types (MultiTaskNet) says which.
+    task_types = getattr(final_estimator(reference_estimator), "task_types", None)
+    if task_types is not None:
+        target_type = task_types
+    else:
+        target_type = "classification" if classifier else "continuous"
     if scoring is None:
-        scoring = "accuracy" if classifier else "r2"
+        if task_types is not None:
+            scoring = "mixed"
+        else:
+            scoring = "accuracy" if classifier else "r2"
     spec = get_metric(scoring, greater_is_better=greater_is_better)
     if not spec.per_task:
         raise ValueError(
@@ -233,7 +244,7 @@ def compare_estimators(
     missing_label = getattr(final_estimator(reference_estimator), "missing_label", None)
     targets = check_multitask_targets(
         Y,
-        target_type="classification" if classifier else "continuous",
+        target_type=target_type,
         missing_label=missing_label,
         allow_unlabelled_tasks=True,
     )

@@ -33,7 +33,8 @@ def _stratification_labels(Y, n_splits, target_type, missing_label):
     """
     targets = check_multitask_targets(
         Y,
-        target_type="classification" if holds_text(Y) else "continuous",
+        # text labels: classes, next to the numbers of continuous tasks
+        target_type="auto" if holds_text(Y) else "continuous",
         missing_label=missing_label,
         allow_unlabelled_tasks=True,
     )
