@@ -5,11 +5,13 @@ The loaders read files from a local folder: their ``data_home`` argument, else
 the environment variable ``SKLEARN_MTL_DATA``, else ``~/sklearn_mtl_data``.
 The fetchers fill that folder: they download each data set from its original
 source (or from the base URL in ``SKLEARN_MTL_DATA_MIRROR``), check it, convert
-it and cache it there, then load it.
+it and cache it there, then load it. One small real data set ships inside
+the package and needs neither: ``load_parkinsons_patients``.
 """
 
 from ._base import get_data_home
 from ._census import load_census_income
+from ._embedded import load_parkinsons_patients
 from ._fetchers import (
     fetch_census_income,
     fetch_computer_survey,
@@ -45,6 +47,7 @@ __all__ = [
     "load_computer_survey",
     "load_landmine",
     "load_parkinsons",
+    "load_parkinsons_patients",
     "load_sarcos",
     "load_school",
     "load_tox21",
