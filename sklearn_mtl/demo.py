@@ -289,9 +289,9 @@ def summary_table(result):
     lines.append("-" * len(header))
     lines += textwrap.wrap(
         f"mean diff: mean over the {len(result.task_names)} patients of the paired "
-        f"difference of R^2 to {result.reference}. Delta_m: mean over the "
-        "patients of the relative reduction of the unexplained variance, "
-        "(R^2 - R^2_ref) / (1 - R^2_ref). better / worse: patients whose mean "
+        f"difference of R^2 to {result.reference}. Delta_m: relative reduction "
+        "of the patients' mean unexplained variance, sum(R^2 - R^2_ref) / "
+        "sum(1 - R^2_ref). better / worse: patients whose mean "
         "R^2 is higher / lower than the reference's. * significant at "
         f"{result.alpha:.0%} (corrected resampled t-test over the {n_splits} "
         "folds, Nadeau and Bengio, 2003).",

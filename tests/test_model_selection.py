@@ -187,9 +187,9 @@ def test_comparison_scores_are_cross_validated_per_task(regression_problem):
     np.testing.assert_allclose(result.differences()[1], mean[1] - mean[0])
     assert result.n_improved(significant=False)[1] == np.sum(mean[1] > mean[0])
     assert result.n_hurt(significant=False)[1] == np.sum(mean[1] < mean[0])
-    # R^2: the relative reduction of the normalized error 1 - R^2
+    # R^2: the relative reduction of the mean normalized error 1 - R^2
     np.testing.assert_allclose(
-        result.delta_m()[1], 100 * np.mean((mean[1] - mean[0]) / (1 - mean[0]))
+        result.delta_m()[1], 100 * np.sum(mean[1] - mean[0]) / np.sum(1 - mean[0])
     )
     np.testing.assert_allclose(result.mean_difference()[1], np.mean(mean[1] - mean[0]))
     assert result.delta_m()[0] == 0.0

@@ -256,9 +256,11 @@ class ComparisonResult:
 
         For R^2, whose reference value can be near zero on a hard task (and
         would then inflate the ratio without bound), the gain is taken on the
-        normalized error ``1 - R^2`` instead: ``100 / T * sum_t (M_t - B_t) /
-        (1 - B_t)``, each task's relative reduction of its squared error.
-        Read it beside :meth:`mean_difference` and the per-task table.
+        normalized error ``1 - R^2`` instead, as a ratio of sums:
+        ``100 * sum_t (M_t - B_t) / sum_t (1 - B_t)``, the relative reduction
+        of the tasks' mean unexplained variance. A ratio per task would blow
+        up in turn on a task the reference predicts almost perfectly. Read it
+        beside :meth:`mean_difference` and the per-task table.
 
         Returns
         -------
@@ -267,11 +269,13 @@ class ComparisonResult:
         mean = self.mean()
         baseline = mean[self._reference_index]
         if self.metric in R2_NAMES:
-            scale = np.abs(1.0 - baseline)
-        else:
-            scale = np.abs(baseline)
-        usable = np.isfinite(baseline) & (scale != 0)
-        relative = (mean[:, usable] - baseline[usable]) / scale[usable]
+            usable = np.isfinite(baseline) & np.isfinite(mean)
+            gain = np.where(usable, mean - baseline, 0.0).sum(axis=1)
+            error = np.where(usable, 1.0 - baseline, 0.0).sum(axis=1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(error > 0, 100.0 * gain / error, np.nan)
+        usable = np.isfinite(baseline) & (baseline != 0)
+        relative = (mean[:, usable] - baseline[usable]) / np.abs(baseline[usable])
         return 100.0 * self._direction * np.nanmean(relative, axis=1)
 
     def per_task_table(self):
