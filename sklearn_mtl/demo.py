@@ -38,7 +38,6 @@ from sklearn.linear_model import RidgeCV
 from sklearn.model_selection import GridSearchCV, ShuffleSplit
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
-from skorch.callbacks import EarlyStopping
 
 from .baselines import IndependentTaskRegressor, PooledTaskRegressor
 from .datasets import load_parkinsons_patients
@@ -121,7 +120,8 @@ def default_estimators(*, net_epochs=100, random_state=0):
         lr=3e-3,
         batch_size=256,
         max_epochs=net_epochs,
-        callbacks=[EarlyStopping(patience=10, load_best=True)],
+        early_stopping=True,
+        n_iter_no_change=10,
         torch_num_threads=1,
         verbose=0,
         random_state=random_state,
@@ -520,9 +520,9 @@ def save_figure(result, path, *, first=None):
 
 def _net_settings(net):
     params = net.get_params()
-    stopping = next(c for c in params["callbacks"] if isinstance(c, EarlyStopping))
     return (
-        f"on a 20% validation split (patience {stopping.patience}, at most "
+        f"on a {params['validation_fraction']:.0%} validation split (patience "
+        f"{params['n_iter_no_change']}, at most "
         f"{params['max_epochs']}; {params['optimizer'].__name__}, lr "
         f"{params['lr']:g}, dropout {params['module__dropout']:g}, batch "
         f"{params['batch_size']})"

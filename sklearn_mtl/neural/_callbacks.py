@@ -9,7 +9,7 @@ from skorch.callbacks import Callback
 
 from ..metrics import get_metric
 
-__all__ = ["PerTaskLoss", "TaskScoring"]
+__all__ = ["BestEpochStopping", "PerTaskLoss", "TaskScoring"]
 
 
 class PerTaskLoss(Callback):
@@ -25,8 +25,12 @@ class PerTaskLoss(Callback):
     with labels: the training objective on the epoch's rows, whatever the
     composition of the batches (an average of batch losses would count a task
     absent from a batch as a zero loss). It writes ``train_loss_<task>`` and
-    ``valid_loss_<task>`` (``<task>`` being the task's name, or ``task<t>``),
-    ``train_loss`` and ``valid_loss`` with their ``_best`` flags (the
+    ``valid_loss_<task>`` (``<task>`` being the task's name, or ``task<t>``)
+    with their ``_best`` flags (``valid_loss_<task>_best`` is True at the
+    epochs where task ``<task>``'s validation loss reached a new minimum, so
+    that skorch's ``Checkpoint(monitor="valid_loss_<task>_best")`` keeps the
+    best epoch of one task), ``train_loss`` and ``valid_loss`` with their
+    ``_best`` flags (the
     objective of the net's weighting strategy, see
     :meth:`~sklearn_mtl.neural.weighting.TaskWeighting.epoch_objective`), and
     ``task_weights``: the weights the strategy applied, averaged over the
@@ -41,6 +45,7 @@ class PerTaskLoss(Callback):
 
     def initialize(self):
         self.best_ = {"train": np.inf, "valid": np.inf}
+        self.task_best_ = {"train": None, "valid": None}
         return self
 
     def on_epoch_begin(self, net, **kwargs):
@@ -69,8 +74,16 @@ class PerTaskLoss(Callback):
                 continue
             means, counts = self._task_means(net, batches)
             keys = net.task_history_keys(f"{phase}_loss")
-            for key, value in zip(keys, means.tolist(), strict=True):
+            best = self.task_best_[phase]
+            if best is None or len(best) != len(means):
+                best = np.full(len(means), np.inf)
+            improved = np.isfinite(means) & (means < best)  # NaN: no labels
+            self.task_best_[phase] = np.where(improved, means, best)
+            for key, value, is_best in zip(
+                keys, means.tolist(), improved.tolist(), strict=True
+            ):
                 net.history.record(key, value)
+                net.history.record(f"{key}_best", is_best)
             loss = net.weighting_.epoch_objective(means)
             if phase == "train" and self.penalties_:
                 penalty = torch.stack(self.penalties_).mean().item()
@@ -226,3 +239,94 @@ class TaskScoring(Callback):
             self.best_ = mean
         net.history.record(prefix, mean)
         net.history.record(f"{prefix}_best", bool(is_best))
+
+
+class BestEpochStopping(Callback):
+    """Stop when a validation quantity stops improving; restore the best epoch.
+
+    The early stopping of the multi-task nets (``early_stopping``), a default
+    callback named ``"early_stopping"``, in scikit-learn's manner (as
+    ``MLPRegressor``'s): the net's ``n_iter_no_change`` and ``tol`` are the
+    patience and the minimum improvement, and the monitored quantity is the
+    validation loss (``scoring="loss"``) or the mean over tasks of a per-task
+    validation score (``scoring="roc_auc"``, ... recorded by a
+    :class:`TaskScoring` callback). Training stops after ``n_iter_no_change``
+    consecutive epochs without an improvement of at least ``tol`` over the
+    best value so far; then the state of the epoch with the best value (the
+    first one on a tie) is restored: a copy of the module's and the
+    criteria's (the weighting strategy's) ``state_dict``, kept in memory, no
+    file. The net records the epoch as ``best_epoch_``. It is active in
+    ``fit`` only (``partial_fit`` trains ``max_epochs`` epochs).
+
+    The optimizer's state is not restored: it is that of the last epoch,
+    which matters only to a later ``partial_fit`` or warm-started ``fit``.
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        self.active_ = bool(getattr(net, "_early_stopping_active", False))
+        self.monitor_, self.lower_is_better_ = net._early_stopping_monitor()
+        self.best_value_ = None
+        self.best_epoch_ = None
+        self.best_state_ = None
+        self.misses_ = 0
+
+    def on_epoch_end(self, net, **kwargs):
+        if not self.active_:
+            return
+        row = net.history[-1]
+        if self.monitor_ not in row:
+            raise ValueError(
+                f"Early stopping monitors {self.monitor_!r}, which epoch "
+                f"{row['epoch']} did not record: train_split gave no validation "
+                "set. Set early_stopping=False, or a train_split that returns "
+                "one."
+            )
+        value = row[self.monitor_]
+        sign = 1.0 if self.lower_is_better_ else -1.0
+        finite = value is not None and np.isfinite(value)
+        best = self.best_value_
+        if finite and (best is None or sign * (value - best) < 0):
+            self.best_value_, self.best_epoch_ = value, row["epoch"]
+            self.best_state_ = _state_copy(net)
+        if finite and (best is None or sign * (value - best) < -net.tol):
+            self.misses_ = 0
+        else:
+            self.misses_ += 1
+        if self.misses_ >= net.n_iter_no_change:
+            if net.verbose:
+                print(
+                    f"Stopping: {self.monitor_} has not improved by at least "
+                    f"tol={net.tol} in the last {net.n_iter_no_change} epochs; "
+                    f"restoring epoch {self.best_epoch_}."
+                )
+            raise KeyboardInterrupt  # how skorch callbacks end training
+
+    def on_train_end(self, net, **kwargs):
+        if not self.active_:
+            return
+        if (
+            self.best_state_ is not None
+            and self.best_epoch_ != net.history[-1, "epoch"]
+        ):
+            for name, state in self.best_state_.items():
+                getattr(net, name + "_").load_state_dict(state)
+        net.best_epoch_ = self.best_epoch_
+        self.best_state_ = None  # not kept (nor pickled) after fit
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("best_state_", None)
+        return state
+
+
+def _state_copy(net):
+    """A copy of the state of the net's modules and criteria that are torch modules."""
+    states = {}
+    for name in [*net._modules, *net._criteria]:
+        component = getattr(net, name + "_", None)
+        if isinstance(component, torch.nn.Module):
+            states[name] = {
+                key: value.detach().clone()
+                for key, value in component.state_dict().items()
+            }
+    return states

@@ -15,21 +15,55 @@ NET_PARAMETERS = """
         Set its arguments as ``optimizer__<name>``.
     lr : float, default=1e-3
         Learning rate.
-    max_epochs : int, default=50
-        Number of epochs of ``fit`` (and of each ``partial_fit``).
+    max_epochs : int, default=200
+        Upper bound on the number of epochs of ``fit`` (early stopping usually
+        ends it sooner); the number of epochs of each ``partial_fit``.
     batch_size : int, default=128
         Rows per batch (-1: all rows).
-    train_split : callable or None, default=ValidSplit(0.2, random_state=0)
-        Internal train/validation split (skorch's); ``None`` trains on all
-        rows and records no validation loss. The default draws 20% of the rows
-        at random with a fixed seed. It receives the rows given to ``fit`` with
-        their labels encoded (standardized, or class indices; in a fit with
-        ``sample_weight``, the rows of non-zero weight, their weights as a last
-        column of the dataset's targets, see ``unpack_targets``) and returns
-        subsets of them, as ``ValidSplit`` does, or a separate validation set
-        of raw data: ``predefined_split(Dataset(X_valid, Y_valid))`` (skorch's
-        ``Dataset``, NaN for missing labels), which is validated and encoded as
-        the training rows are.
+    train_split : "auto", callable or None, default="auto"
+        Internal train/validation split (skorch's). ``"auto"``: when early
+        stopping is on, ``validation_fraction`` of the rows drawn at random
+        with a fixed seed (``ValidSplit(validation_fraction,
+        random_state=0)``); else none, and every row is trained on. ``None``
+        trains on all rows and records no validation loss. A callable
+        receives the rows given to ``fit`` with their labels encoded
+        (standardized, or class indices; in a fit with ``sample_weight``, the
+        rows of non-zero weight, their weights as a last column of the
+        dataset's targets, see ``unpack_targets``) and returns subsets of
+        them, as ``ValidSplit`` does, or a separate validation set of raw
+        data: ``predefined_split(Dataset(X_valid, Y_valid))`` (skorch's
+        ``Dataset``, NaN for missing labels), which is validated and encoded
+        as the training rows are.
+    early_stopping : "auto" or bool, default="auto"
+        Whether ``fit`` stops when the validation quantity (``scoring``) has
+        not improved by at least ``tol`` for ``n_iter_no_change`` epochs, and
+        then restores the weights of the best epoch (``best_epoch_``): the
+        state of the module and of the weighting strategy, copied in memory
+        at each improvement. ``"auto"``: on when there is a validation set
+        (``train_split`` not None, and ``validation_fraction`` not None for
+        ``train_split="auto"``). True without a validation set is an error.
+        ``partial_fit`` never stops early (it trains ``max_epochs`` epochs,
+        validating on the same split). The optimizer's state is not restored.
+    validation_fraction : float or None, default=0.2
+        Fraction of the rows held out for early stopping by
+        ``train_split="auto"`` (ignored for another ``train_split``); None:
+        no validation set.
+    n_iter_no_change : int, default=10
+        Patience: epochs without an improvement of at least ``tol`` before
+        ``fit`` stops.
+    tol : float, default=1e-4
+        Minimum absolute improvement of the monitored quantity (in its units:
+        the validation loss, in standard units for regression tasks, or the
+        score) that resets the patience. The best epoch is the one with the
+        best value, whatever ``tol``.
+    scoring : str or callable, default="loss"
+        What early stopping monitors: ``"loss"``, the validation loss
+        (``valid_loss``: the task-weighted mean of the tasks' losses), or a
+        per-task metric of :func:`~sklearn_mtl.metrics.get_metric` (such as
+        ``"roc_auc"`` or ``"r2"``), whose mean over the tasks on the
+        validation rows is recorded by a :class:`TaskScoring` callback as
+        ``valid_<metric>`` (with ``valid_<metric>_<task>``) and maximized
+        (or minimized for an error).
     task_weights : array-like of shape (n_tasks,), dict or None, default=None
         Weight of each task's loss, rescaled to mean 1; a dict maps task names
         (of a DataFrame ``Y``) or indices to weights. Grid-searchable.
@@ -41,9 +75,19 @@ NET_PARAMETERS = """
         Threads torch uses during ``fit`` and ``predict``. None: one thread
         inside a child process (such as a joblib worker of
         ``GridSearchCV(n_jobs=...)``), torch's setting otherwise.
+    verbose : "auto" or int, default="auto"
+        skorch's verbosity: 1 prints the epoch table, 0 nothing. ``"auto"``:
+        0 inside model selection, 1 otherwise. A fit is inside model
+        selection when it runs in a child process (the joblib workers of
+        ``GridSearchCV(n_jobs=2)``, ``cross_validate(n_jobs=2)``, ...) or is
+        called, directly or not, from ``sklearn.model_selection`` or
+        ``sklearn_mtl.model_selection`` (searches and their refit,
+        ``cross_validate``, ``compare_estimators``, ... with any
+        ``n_jobs``). A fit of your own, in a ``Pipeline`` too, prints the
+        table. Set an integer to choose.
     **kwargs
         Any other skorch ``NeuralNet`` parameter: ``callbacks``, ``device``,
-        ``warm_start``, ``verbose``, ``iterator_train__shuffle`` (default
+        ``warm_start``, ``iterator_train__shuffle`` (default
         True), ``optimizer__weight_decay``, ... In-memory arrays are batched by
         slicing tensors unless the iterators are customized (another class, or
         arguments besides ``batch_size``, ``shuffle`` and ``drop_last``).
@@ -57,8 +101,14 @@ NET_ATTRIBUTES = """
         the per-task losses over the epoch's labels, see :class:`PerTaskLoss`),
         ``train_loss_<task>`` and ``valid_loss_<task>``
         for every task (``<task>`` is the column name of a DataFrame ``Y``,
-        else ``task<t>``), ``task_weights``, and the scores of
-        :class:`TaskScoring` callbacks.
+        else ``task<t>``), each with its ``_best`` flag, ``task_weights``, and
+        the scores of :class:`TaskScoring` callbacks.
+    best_epoch_ : int or None
+        The epoch (numbered as in ``history_``) whose weights early stopping
+        restored at the end of the last ``fit``; None when early stopping
+        was off (or after ``partial_fit``).
+    n_iter_ : int
+        Number of epochs of the last ``fit`` or ``partial_fit`` call.
     task_weights_ : ndarray of shape (n_tasks,)
         Task weights in use, with mean 1.
     output_sizes_ : tuple of int

@@ -50,8 +50,12 @@ class MultiTaskNetRegressor(MultiTaskRegressorMixin, BaseMultiTaskNet):
     ... ).fit(X, Y)
     >>> net.predict(X).shape
     (200, 3)
-    >>> [key for key in net.history[-1] if key.startswith("valid_loss_task")]
+    >>> net.task_history_keys("valid_loss")
     ['valid_loss_task0', 'valid_loss_task1', 'valid_loss_task2']
+    >>> net.history[-1, "valid_loss_task0_best"] in (True, False)
+    True
+    >>> net.n_iter_, net.best_epoch_ is not None
+    (5, True)
     """
     )
 
