@@ -88,9 +88,14 @@ scikit-learn baselines).
 * Landmine: features standardized; MultiTaskLinearClassifier(penalty,
   max_iter=500, tol=1e-3) with fit_intercept=True; rows with n_iter 500 did
   not reach the tolerance. Splits: 20% or 50% of each field for training,
-  stratified within the field, seeds 1, 2, ... The MeanRegularized grid goes
-  down to alpha=0.003 and beta=1e-4 because, on an earlier run with a grid
-  starting at alpha = beta = 0.01, the inner CV chose its lowest values.
+  stratified within the field, seeds 1, 2, ...
+* Penalty strengths: the datafits divide by m, the mean number of labels per
+  task, which is n / T on these data sets (each row belongs to one task), so
+  a strength here is T times the one that gives the same fit with a datafit
+  divided by n (T = 139 schools, 190 respondents, 29 fields). The grids are
+  those of earlier runs (divided by n) times T, rounded, and widened where
+  the inner CV chose an end of the earlier grid (Landmine's
+  MeanRegularized).
 """
 
 
@@ -139,48 +144,52 @@ PENALTY = "multitasklinearregressor__penalty__"
 
 
 def school_models():
+    # Strengths in units of m = n / 139 (see NOTES): 139 times those of a
+    # datafit divided by n (0.03-0.3 and 0.05-0.2 in earlier runs).
     return [
         *regression_baselines(),
         (
             "MeanRegularized",
             regressor(MeanRegularized()),
-            {PENALTY + "alpha": [0.03, 0.1, 0.3]},
+            {PENALTY + "alpha": [4.0, 8.0, 14.0, 25.0, 40.0]},
         ),
         (
             "TraceNorm",
             regressor(TraceNorm()),
-            {PENALTY + "alpha": [0.05, 0.1, 0.2]},
+            {PENALTY + "alpha": [7.0, 10.0, 14.0, 20.0, 28.0]},
         ),
     ]
 
 
 def computer_models():
+    # Strengths in units of m = n / 190 (see NOTES): 190 times those of a
+    # datafit divided by n.
     return [
         *regression_baselines(),
         (
             "MeanRegularized",
             regressor(MeanRegularized()),
             {
-                PENALTY + "alpha": [0.003, 0.01, 0.03, 0.1, 0.3],
-                PENALTY + "beta": [0.0, 1e-4, 1e-3],
+                PENALTY + "alpha": [0.6, 2.0, 6.0, 20.0, 60.0],
+                PENALTY + "beta": [0.0, 0.02, 0.2],
             },
         ),
         (
             "TraceNorm",
             regressor(TraceNorm()),
-            {PENALTY + "alpha": [0.003, 0.01, 0.02, 0.03, 0.05, 0.1]},
+            {PENALTY + "alpha": [0.6, 2.0, 4.0, 6.0, 10.0, 20.0]},
         ),
         (
             "L21",
             regressor(L21()),
-            {PENALTY + "alpha": [0.001, 0.003, 0.01, 0.03, 0.1]},
+            {PENALTY + "alpha": [0.2, 0.6, 2.0, 6.0, 20.0]},
         ),
         (
             "Clustered",
             regressor(Clustered()),
             {
-                PENALTY + "alpha": [1.0],
-                PENALTY + "beta": [1e-3, 3e-3, 1e-2],
+                PENALTY + "alpha": [190.0],
+                PENALTY + "beta": [0.2, 0.6, 2.0],
                 PENALTY + "n_clusters": [1, 2],
             },
         ),
@@ -224,14 +233,17 @@ def landmine_models():
             ),
             {"pooledtaskclassifier__estimator__C": LOGISTIC_CS},
         ),
-        ("L21", mtl(L21()), {CLF + "alpha": [3e-4, 1e-3, 3e-3, 1e-2]}),
-        ("TraceNorm", mtl(TraceNorm()), {CLF + "alpha": [1e-3, 3e-3, 1e-2]}),
+        # Strengths in units of m = n / 29 (see NOTES): 29 times those of a
+        # datafit divided by n; MeanRegularized's grid reaches lower than
+        # the earlier one, whose lowest values the inner CV chose.
+        ("L21", mtl(L21()), {CLF + "alpha": [0.01, 0.03, 0.1, 0.3]}),
+        ("TraceNorm", mtl(TraceNorm()), {CLF + "alpha": [0.03, 0.1, 0.3]}),
         (
             "MeanRegularized",
             mtl(MeanRegularized()),
             {
-                CLF + "alpha": [0.003, 0.01, 0.03, 0.1],
-                CLF + "beta": [1e-4, 1e-3, 1e-2, 0.1],
+                CLF + "alpha": [0.03, 0.1, 0.3, 1.0],
+                CLF + "beta": [3e-4, 3e-3, 3e-2, 0.3],
             },
         ),
     ]

@@ -31,6 +31,7 @@ from sklearn_mtl.linear_model._bcd import (
     _WorkingSetProblem,
 )
 from sklearn_mtl.linear_model._datafits import Squared
+from sklearn_mtl.linear_model._design import prepare
 from sklearn_mtl.linear_model._fista import _datafit_lipschitz
 from sklearn_mtl.linear_model._solver_base import evaluate_optimality
 from sklearn_mtl.metrics import make_multitask_scorer
@@ -350,10 +351,11 @@ def test_fista_intercepts_match_the_problem_centered_within_tasks():
     assert_allclose(model.intercept_, intercepts, rtol=1e-6, atol=1e-8)
 
 
+@pytest.mark.parametrize("layout", ["dense", "observed"])
 @pytest.mark.parametrize("missing", [0.0, 0.3], ids=["uniform", "missing"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_fista_step_comes_from_the_design_centered_within_each_task(
-    missing, fit_intercept
+    missing, fit_intercept, layout
 ):
     # The Lipschitz constant of W -> min_b datafit(XW + b) is the largest
     # eigenvalue, over tasks t, of w_t X_t^T C_t X_t / m with X_t the task's
@@ -373,7 +375,7 @@ def test_fista_step_comes_from_the_design_centered_within_each_task(
             rows = rows - rows.mean(axis=0)
         largest = np.linalg.eigvalsh(rows.T @ rows)[-1]
         expected = max(expected, task_weights[t] * largest / m)
-    lipschitz = _datafit_lipschitz(X, datafit, fit_intercept)
+    lipschitz = _datafit_lipschitz(*prepare(X, datafit, layout), fit_intercept)
     # An upper bound (a safe step), at most 3% (the Lanczos tolerance) above.
     assert expected <= lipschitz <= (1.03 + 1e-9) * expected
 
@@ -393,8 +395,9 @@ def test_dual_gap_is_never_negative():
         observed = ~np.isnan(Y)
         datafit = Squared(np.where(observed, Y, 0.0), observed * 1.0, np.ones(3))
         coefs = model.coef_.T[np.newaxis]
+        design, datafit = prepare(X, datafit, "dense")
         raw = evaluate_optimality(
-            X, datafit, model._penalty(), coefs, X @ coefs[0] + model.intercept_
+            design, datafit, model._penalty(), coefs, X @ coefs[0] + model.intercept_
         )
         assert raw.gap < 0
         assert model.dual_gap_ == 0.0
@@ -415,53 +418,72 @@ def _reference_l21_epoch(
         intercept -= means[j] * delta
 
 
-@pytest.mark.parametrize("layout", ["uniform", "masked", "sparse"])
+@pytest.mark.parametrize(
+    "case",
+    ["uniform", "masked", "sparse", "observed", "observed-sparse"],
+)
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_compiled_epoch_matches_a_numpy_epoch(layout, fit_intercept):
-    # The compiled epochs run over one output's rows at a time, on residuals
-    # and weights stored one contiguous column per output (Fortran order):
-    # the working-set state keeps them so, and the epoch is the plain one.
-    X, Y = _regression_data(missing=0.0 if layout == "uniform" else 0.3)
+def test_compiled_epoch_matches_a_numpy_epoch(case, fit_intercept):
+    # The compiled epochs run over one output's rows at a time: on residuals
+    # and weights stored one contiguous column per output (Fortran order), or
+    # on one residual per label, output by output, with the working set's
+    # columns gathered at the labels' rows. Either way the epoch is the plain
+    # one on every (row, output) entry, with weight 0 where a label is missing.
+    X, Y = _regression_data(missing=0.0 if case == "uniform" else 0.3)
     observed = ~np.isnan(Y)
-    datafit = Squared(np.where(observed, Y, 0.0), observed * 1.0, np.ones(3))
-    design = sparse.csc_matrix(X) if layout == "sparse" else X
+    wide = Squared(np.where(observed, Y, 0.0), observed * 1.0, np.ones(3))
+    layout = "observed" if case.startswith("observed") else "dense"
+    design, datafit = prepare(
+        sparse.csc_matrix(X) if case.endswith("sparse") else X, wide, layout
+    )
     raw, centered, means = _ColumnStatistics(design, datafit).take(np.arange(8))
     lipschitz = centered if fit_intercept else raw
     means = means if fit_intercept else np.zeros_like(means)
     problem = _WorkingSetProblem(
-        design,
+        design.working_set(np.arange(8)),
         datafit,
         L21(alpha=0.05),
         lipschitz,
         means,
         fit_intercept=fit_intercept,
-        squared=True,
+        compiled=True,
     )
     coefs = np.zeros((1, X.shape[1], 3))
     state = problem.state(coefs, np.zeros(3))
-    assert state.residuals.flags.f_contiguous and problem.weights.flags.f_contiguous
-    expected = (state.residuals.copy(), coefs.copy(), state.intercept.copy())
+    if layout == "dense":
+        assert state.residuals.flags.f_contiguous
+        assert problem.weights.flags.f_contiguous
+    else:
+        assert state.residuals.shape == (observed.sum(),)
+    residuals = wide.weights * (wide.Y - wide.null_intercept())
+    expected = (residuals, coefs.copy(), state.intercept.copy())
+    if not fit_intercept:
+        expected[0][...] = wide.weights * wide.Y
     for _ in range(3):
         problem.epoch(state, coefs)
         _reference_l21_epoch(
             X,
             observed.sum() / 3,
-            datafit.weights,
+            wide.weights,
             *expected,
             means,
             problem.block_steps,
             0.05,
         )
     assert np.any(coefs)
+    expected = (datafit.layout.entries(expected[0]), *expected[1:])
     for found, reference in zip(
         (state.residuals, coefs, state.intercept), expected, strict=True
     ):
         assert_allclose(found, reference, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("layout", ["dense", "observed"])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("missing", [0.0, 0.3], ids=["uniform", "missing"])
-def test_column_statistics_are_computed_for_working_sets_only(missing, weighted):
+def test_column_statistics_are_computed_for_working_sets_only(
+    missing, weighted, layout
+):
     # Block coordinate descent needs exact per-output statistics for the
     # features of its working sets only; screening needs, for every feature,
     # a bound of the largest one, which one pass over X gives (exact when no
@@ -469,11 +491,17 @@ def test_column_statistics_are_computed_for_working_sets_only(missing, weighted)
     X, Y = _regression_data(missing=missing)
     observed = ~np.isnan(Y)
     sample_weight = np.linspace(0.5, 2.0, X.shape[0]) if weighted else np.ones(60)
-    datafit = Squared(
-        np.where(observed, Y, 0.0), observed * sample_weight[:, np.newaxis], np.ones(3)
+    design, datafit = prepare(
+        X,
+        Squared(
+            np.where(observed, Y, 0.0),
+            observed * sample_weight[:, np.newaxis],
+            np.ones(3),
+        ),
+        layout,
     )
-    every = _column_statistics(X, datafit)
-    statistics = _ColumnStatistics(X, datafit)
+    every = _column_statistics(design, datafit)
+    statistics = _ColumnStatistics(design, datafit)
     features = np.array([2, 5])
     for taken, full in zip(statistics.take(features), every, strict=True):
         # (Without missing labels the means are one column for all outputs.)
@@ -481,9 +509,11 @@ def test_column_statistics_are_computed_for_working_sets_only(missing, weighted)
     assert np.flatnonzero(statistics._known).tolist() == [2, 5]
     for fit_intercept, found in ((True, every[1]), (False, every[0])):
         largest = np.sqrt(found.max(axis=1))
-        bound = _radius_norms(X, datafit, fit_intercept)
+        bound = _radius_norms(
+            design, datafit, fit_intercept, _ColumnStatistics(design, datafit)
+        )
         assert np.all(bound >= largest * (1 - 1e-12))
-        if missing == 0.0 and not weighted:
+        if (missing == 0.0 and not weighted) or layout == "observed":
             assert_allclose(bound, largest)
 
 

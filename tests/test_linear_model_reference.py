@@ -2,7 +2,8 @@
 
 Every objective here is written again from the formulas of the docstrings, in
 numpy, and minimized by cvxpy; the presets are compared with scikit-learn's
-estimators that solve the same problem.
+estimators that solve the same problem. The comparisons with cvxpy run on both
+designs of the solvers: every (row, task) entry and the observed labels only.
 """
 
 import re
@@ -36,6 +37,7 @@ from sklearn_mtl.linear_model import (
     MultiTaskLinearRegressor,
     MultiTaskLogisticRegression,
     TraceNorm,
+    _design,
 )
 
 N_SAMPLES, N_FEATURES, N_TASKS = 36, 5, 3
@@ -89,6 +91,39 @@ PENALTY_IDS = [
 @pytest.fixture(scope="module")
 def cp():
     return pytest.importorskip("cvxpy")
+
+
+@pytest.fixture(params=["dense", "observed"])
+def layout(request, monkeypatch):
+    """Make the solvers work on the dense or on the observed entries.
+
+    The automatic choice is moved (every fraction observed is below 1.01,
+    none below 0), and the test fails unless every fit used that layout.
+    """
+    used = []
+    make_design = _design.make_design
+
+    def spy(*args, **kwargs):
+        design = make_design(*args, **kwargs)
+        used.append(design.layout.kind)
+        return design
+
+    threshold = 1.01 if request.param == "observed" else 0.0
+    monkeypatch.setattr(_design, "OBSERVED_BELOW", threshold)
+    monkeypatch.setattr(_design, "make_design", spy)
+    yield request.param
+    assert used, "no fit went through make_design"
+    assert set(used) == {request.param}
+
+
+_CVXPY_SOLUTIONS = {}
+
+
+def _cached(key, solve):
+    """cvxpy's solution of a problem, solved once for both layouts."""
+    if key not in _CVXPY_SOLUTIONS:
+        _CVXPY_SOLUTIONS[key] = solve()
+    return _CVXPY_SOLUTIONS[key]
 
 
 def _regression_problem(seed=0, missing=0.25):
@@ -338,7 +373,7 @@ def _cvxpy_classification(cp, X, Y, penalty, classes, output_task, task_weights,
 
 
 @pytest.mark.parametrize("penalty", REGRESSION_PENALTIES, ids=PENALTY_IDS)
-def test_regressor_reaches_the_cvxpy_minimum(cp, penalty):
+def test_regressor_reaches_the_cvxpy_minimum(cp, penalty, layout):
     X, Y, sample_weight = _regression_problem()
     model = MultiTaskLinearRegressor(penalty, task_weights=TASK_WEIGHTS, **TIGHT)
     model.fit(X, Y, sample_weight=sample_weight)
@@ -347,8 +382,9 @@ def test_regressor_reaches_the_cvxpy_minimum(cp, penalty):
         X, Y, W, b, TASK_WEIGHTS, sample_weight
     ) + _penalty_value(penalty, W, _fitted_parts(model))
 
-    minimum, W_ref, b_ref = _cvxpy_regression(
-        cp, X, Y, penalty, TASK_WEIGHTS, sample_weight
+    minimum, W_ref, b_ref = _cached(
+        ("regression", repr(penalty)),
+        lambda: _cvxpy_regression(cp, X, Y, penalty, TASK_WEIGHTS, sample_weight),
     )
     assert objective == pytest.approx(minimum, rel=1e-6)
     # Every task is observed on more rows than features: the datafit is
@@ -360,7 +396,7 @@ def test_regressor_reaches_the_cvxpy_minimum(cp, penalty):
 
 
 @pytest.mark.parametrize("penalty", CLASSIFICATION_PENALTIES, ids=PENALTY_IDS)
-def test_binary_classifier_reaches_the_cvxpy_minimum(cp, penalty):
+def test_binary_classifier_reaches_the_cvxpy_minimum(cp, penalty, layout):
     X, Y, sample_weight = _classification_problem()
     model = MultiTaskLinearClassifier(penalty, task_weights=TASK_WEIGHTS, **TIGHT)
     model.fit(X, Y, sample_weight=sample_weight)
@@ -371,15 +407,18 @@ def test_binary_classifier_reaches_the_cvxpy_minimum(cp, penalty):
         X, Y, W, b, model.classes_, model.output_task_, TASK_WEIGHTS, sample_weight
     ) + _penalty_value(penalty, W, _fitted_parts(model))
 
-    minimum, W_ref, b_ref = _cvxpy_classification(
-        cp,
-        X,
-        Y,
-        penalty,
-        model.classes_,
-        model.output_task_,
-        TASK_WEIGHTS,
-        sample_weight,
+    minimum, W_ref, b_ref = _cached(
+        ("binary", repr(penalty)),
+        lambda: _cvxpy_classification(
+            cp,
+            X,
+            Y,
+            penalty,
+            model.classes_,
+            model.output_task_,
+            TASK_WEIGHTS,
+            sample_weight,
+        ),
     )
     assert objective == pytest.approx(minimum, rel=1e-6)
     np.testing.assert_allclose(W, W_ref, atol=1e-4)
@@ -389,7 +428,7 @@ def test_binary_classifier_reaches_the_cvxpy_minimum(cp, penalty):
 @pytest.mark.parametrize(
     "penalty", [L21(alpha=0.03), L2(alpha=0.05)], ids=["l21", "l2"]
 )
-def test_multiclass_classifier_reaches_the_cvxpy_minimum(cp, penalty):
+def test_multiclass_classifier_reaches_the_cvxpy_minimum(cp, penalty, layout):
     X, Y, sample_weight = _classification_problem(multiclass=True)
     model = MultiTaskLinearClassifier(penalty, task_weights=TASK_WEIGHTS, **TIGHT)
     model.fit(X, Y, sample_weight=sample_weight)
@@ -399,15 +438,18 @@ def test_multiclass_classifier_reaches_the_cvxpy_minimum(cp, penalty):
         X, Y, W, b, model.classes_, model.output_task_, TASK_WEIGHTS, sample_weight
     ) + _penalty_value(penalty, W)
 
-    minimum, W_ref, _ = _cvxpy_classification(
-        cp,
-        X,
-        Y,
-        penalty,
-        model.classes_,
-        model.output_task_,
-        TASK_WEIGHTS,
-        sample_weight,
+    minimum, W_ref, _ = _cached(
+        ("multiclass", repr(penalty)),
+        lambda: _cvxpy_classification(
+            cp,
+            X,
+            Y,
+            penalty,
+            model.classes_,
+            model.output_task_,
+            TASK_WEIGHTS,
+            sample_weight,
+        ),
     )
     assert objective == pytest.approx(minimum, rel=1e-6)
     # The multinomial intercepts are defined up to a constant; W is unique.
@@ -668,9 +710,12 @@ def test_classifier_alpha_max_with_missing_labels_and_weights():
     ],
     ids=["l21-bcd", "l21-fista", "dirty-bcd", "trace_norm", "mean_reg", "graph"],
 )
-def test_duality_gap_bounds_the_suboptimality(cp, penalty, solver):
+def test_duality_gap_bounds_the_suboptimality(cp, penalty, solver, layout):
     X, Y, sample_weight = _regression_problem()
-    minimum, _, _ = _cvxpy_regression(cp, X, Y, penalty, TASK_WEIGHTS, sample_weight)
+    minimum, _, _ = _cached(
+        ("regression", repr(penalty)),
+        lambda: _cvxpy_regression(cp, X, Y, penalty, TASK_WEIGHTS, sample_weight),
+    )
     null = _null_intercept(Y, sample_weight)
     scale = 2 * _squared_datafit(
         X, Y, np.zeros((N_FEATURES, N_TASKS)), null, TASK_WEIGHTS, sample_weight
@@ -896,7 +941,7 @@ def test_missing_labels_are_not_zeros_or_dropped_rows(cp):
         "classifier-tn",
     ],
 )
-def test_sparse_X_gives_the_dense_solution(model):
+def test_sparse_X_gives_the_dense_solution(model, layout):
     X, Y, sample_weight = _problem_for(model)
     X = np.where(np.random.default_rng(4).uniform(size=X.shape) < 0.4, 0.0, X)
     if isinstance(model, MultiTaskLasso):
@@ -928,7 +973,8 @@ def test_penalty_given_as_a_string_suggests_the_object():
     message = (
         "The 'penalty' parameter of MultiTaskLinearRegressor must be None or a "
         "penalty object (L1, L2, L21, L21ElasticNet, Dirty, TraceNorm, "
-        "MeanRegularized, GraphLaplacian, Clustered). Got 'l21' instead. Did you "
+        "MeanRegularized, GraphLaplacian, Clustered, or a subclass of "
+        "sklearn_mtl.linear_model.extending.Penalty). Got 'l21' instead. Did you "
         "mean L21()?"
     )
     with pytest.raises(InvalidParameterError, match=re.escape(message)):
@@ -956,9 +1002,10 @@ def test_bcd_rejects_a_penalty_that_is_not_a_sum_over_rows(classify):
     X, Y, _ = _classification_problem() if classify else _regression_problem()
     estimator = MultiTaskLinearClassifier if classify else MultiTaskLinearRegressor
     message = (
-        "Solver 'bcd' cannot handle the TraceNorm penalty: block coordinate "
-        "descent needs a penalty that is a sum over the rows of W (L1, L2, L21, "
-        "L21ElasticNet, Dirty). Use solver='fista' or solver='auto'."
+        "Solver 'bcd' cannot handle the TraceNorm penalty: it has no prox_rows, "
+        "subdiff_distance, restrict. Block coordinate descent needs a penalty "
+        "that is a sum over the rows of W (such as L1, L2, L21, L21ElasticNet, "
+        "Dirty). Use solver='fista' or solver='auto'."
     )
     with pytest.raises(ValueError, match=re.escape(message)):
         estimator(TraceNorm(alpha=0.1), solver="bcd").fit(X, Y)

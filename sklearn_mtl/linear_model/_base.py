@@ -9,6 +9,7 @@ from sklearn.utils._param_validation import Interval, InvalidParameterError, Str
 from sklearn.utils.validation import check_array
 
 from ._bcd import BlockCoordinateDescent
+from ._design import prepare
 from ._fista import FISTA
 from ._penalties import (
     L1,
@@ -19,8 +20,8 @@ from ._penalties import (
     GraphLaplacian,
     L21ElasticNet,
     MeanRegularized,
+    Penalty,
     TraceNorm,
-    _Penalty,
 )
 from ._solver_base import SolverResult
 
@@ -40,18 +41,19 @@ PENALTIES = (
 SOLVERS = ("auto", "bcd", "fista")
 
 
-def solve(X, datafit, penalty, *, solver, coefs, intercept, **options):
+def solve(design, datafit, penalty, *, solver, coefs, intercept, **options):
     """Minimize ``datafit(X W + b) + penalty(W)`` with the chosen solver.
 
-    ``"auto"`` picks block coordinate descent for row-separable penalties and
-    FISTA otherwise.
+    ``"auto"`` picks block coordinate descent when it can handle the pair
+    (the penalty is a sum over the rows of ``W``) and FISTA otherwise.
 
     Parameters
     ----------
-    X : ndarray or sparse matrix of shape (n_samples, n_features)
-        Design matrix (CSC when sparse).
+    design : DenseDesign or ObservedDesign
+        The design matrix on the datafit's entries, from
+        :func:`~._design.prepare`.
     datafit : Squared or Logistic
-        Datafit of the problem.
+        Datafit of the problem, on the entries of ``design``.
     penalty : penalty object
         Validated penalty.
     solver : {"auto", "bcd", "fista"}
@@ -70,7 +72,11 @@ def solve(X, datafit, penalty, *, solver, coefs, intercept, **options):
         Name of the solver that ran: ``"bcd"`` or ``"fista"``.
     """
     if solver == "auto":
-        solver = "bcd" if penalty.row_separable else "fista"
+        solver = (
+            "bcd"
+            if BlockCoordinateDescent.requires.accepts(datafit, penalty)
+            else "fista"
+        )
     null_intercept = (
         datafit.null_intercept() if options["fit_intercept"] else intercept * 0.0
     )
@@ -80,7 +86,7 @@ def solve(X, datafit, penalty, *, solver, coefs, intercept, **options):
         return SolverResult(zeros, null_intercept, 0, 0.0), solver
     implementation = BlockCoordinateDescent if solver == "bcd" else FISTA
     return implementation(**options).solve(
-        X, datafit, penalty, coefs, intercept
+        design, datafit, penalty, coefs, intercept
     ), solver
 
 
@@ -108,7 +114,7 @@ def check_penalty(penalty, default, owner):
     """
     if penalty is None:
         return default
-    if isinstance(penalty, _Penalty):
+    if isinstance(penalty, Penalty):
         return penalty
     names = [cls.__name__ for cls in PENALTIES]
     hint = ""
@@ -119,7 +125,9 @@ def check_penalty(penalty, default, owner):
             hint = f" Did you mean {names[upper.index(close[0])]}()?"
     raise InvalidParameterError(
         f"The 'penalty' parameter of {owner} must be None or a penalty object "
-        f"({', '.join(names)}). Got {penalty!r} instead.{hint}"
+        f"({', '.join(names)}, or a subclass of "
+        f"sklearn_mtl.linear_model.extending.Penalty). Got {penalty!r} "
+        f"instead.{hint}"
     )
 
 
@@ -299,12 +307,13 @@ class MultiTaskLinearModel(
                 "multiclass task has one per class). Use L1, L2, L21, "
                 "L21ElasticNet, Dirty or TraceNorm."
             )
-        penalty._validate(datafit.n_outputs)
+        penalty.validate(X.shape[1], datafit.n_outputs)
         coefs, intercept = self._starting_point(penalty, X.shape[1], datafit.n_outputs)
+        design, datafit = prepare(X, datafit)
         if self.fit_intercept and not np.any(intercept):
             intercept = datafit.null_intercept()
         result, self.solver_ = solve(
-            X,
+            design,
             datafit,
             penalty,
             solver=self.solver,

@@ -12,14 +12,19 @@ With the squared datafit and an intercept, every block update also moves the
 intercepts to their optimum (the design is centered per output on the fly),
 so the intercepts never lag behind. With the logistic datafit the intercepts
 take a Newton step per epoch and are solved exactly before each gap.
+
+Every product with ``X`` and every residual update goes through the design
+(:mod:`._design`): on the dense entries, or on the observed labels only, where
+a working set holds one row of ``X`` per label and an epoch costs the number
+of labels times the working set's size.
 """
 
 import numpy as np
 from scipy import sparse
 
-from ._bcd_kernels import squared_epoch_dense, squared_epoch_sparse
 from ._datafits import Squared
 from ._solver_base import (
+    Contract,
     SolverResult,
     evaluate_optimality,
     gradient_scale,
@@ -53,6 +58,30 @@ class BlockCoordinateDescent:
 
     name = "bcd"
 
+    #: What block coordinate descent calls. ``compiled_row_prox`` makes the
+    #: epochs of the squared datafit compiled (without it they run in
+    #: Python, as for the logistic datafit); ``dual_norm`` and ``conjugate``
+    #: give the duality gap it stops on (without them: the largest distance
+    #: of the gradient to the subdifferential); ``screen`` discards features
+    #: proved zero.
+    requires = Contract(
+        solver="bcd",
+        datafit=(
+            "value", "gradient", "dual", "intercept", "null_intercept",
+            "gap_scale", "curvature", "layout",
+        ),
+        penalty=(
+            "value", "prox_rows", "subdiff_distance", "restrict",
+            "part_is_entrywise",
+        ),
+        optional=("compiled_row_prox", "dual_norm", "conjugate", "screen"),
+        hint=(
+            "Block coordinate descent needs a penalty that is a sum over the "
+            "rows of W (such as L1, L2, L21, L21ElasticNet, Dirty). Use "
+            "solver='fista' or solver='auto'."
+        ),
+    )  # fmt: skip
+
     def __init__(
         self,
         *,
@@ -70,15 +99,15 @@ class BlockCoordinateDescent:
         self.anderson_size = anderson_size
         self.check_every = check_every
 
-    def solve(self, X, datafit, penalty, coefs, intercept):
+    def solve(self, design, datafit, penalty, coefs, intercept):
         """Minimize ``datafit(X W + b) + penalty(W)`` from a starting point.
 
         Parameters
         ----------
-        X : ndarray or sparse matrix of shape (n_samples, n_features)
-            Design matrix (CSC for sparse).
+        design : DenseDesign or ObservedDesign
+            The design matrix on the datafit's entries (:mod:`._design`).
         datafit : Squared or Logistic
-            Datafit of the problem.
+            Datafit of the problem, on the entries of ``design``.
         penalty : penalty object
             A row-separable penalty.
         coefs : ndarray of shape (n_parts, n_features, n_outputs)
@@ -93,21 +122,21 @@ class BlockCoordinateDescent:
         Raises
         ------
         ValueError
-            If the penalty is not a sum over the rows of ``W``.
+            If the datafit or the penalty lacks what :attr:`requires` lists
+            (a penalty that is not a sum over the rows of ``W``).
         """
-        if not penalty.row_separable:
-            raise ValueError(
-                f"Solver 'bcd' cannot handle the {type(penalty).__name__} penalty: "
-                "block coordinate descent needs a penalty that is a sum over the "
-                "rows of W (L1, L2, L21, L21ElasticNet, Dirty). Use solver='fista' "
-                "or solver='auto'."
-            )
-        return self._solve(X, datafit, penalty, coefs.copy(), intercept.copy())
+        self.requires.check(datafit, penalty)
+        return self._solve(design, datafit, penalty, coefs.copy(), intercept.copy())
 
-    def _solve(self, X, datafit, penalty, coefs, intercept):
-        statistics = _ColumnStatistics(X, datafit)
-        squared = isinstance(datafit, Squared)
-        radius_norms = _radius_norms(X, datafit, self.fit_intercept)
+    def _solve(self, design, datafit, penalty, coefs, intercept):
+        statistics = _ColumnStatistics(design, datafit)
+        # The compiled epochs keep the intercepts of the squared datafit
+        # optimal at every block update; the Python ones update them once
+        # per epoch.
+        compiled = isinstance(datafit, Squared) and hasattr(
+            penalty, "compiled_row_prox"
+        )
+        radius_norms = _radius_norms(design, datafit, self.fit_intercept, statistics)
         candidates = radius_norms > 0
         coefs[:, ~candidates] = 0.0
         null_intercept = (
@@ -120,11 +149,11 @@ class BlockCoordinateDescent:
             if not candidates.any():
                 coefs[...] = 0.0
             support = np.flatnonzero(np.any(coefs != 0, axis=(0, 2)))
-            Z = _linear_part(X, coefs, support)
+            Z = _linear_part(design, datafit, coefs, support)
             if self.fit_intercept:
                 intercept = datafit.intercept(Z, intercept)
-            Z += intercept
-            optimality = evaluate_optimality(X, datafit, penalty, coefs, Z)
+            Z += datafit.layout.spread(intercept)
+            optimality = evaluate_optimality(design, datafit, penalty, coefs, Z)
             distances = penalty.subdiff_distance(coefs, optimality.gradient)
             use_gap = np.isfinite(optimality.gap)
             if use_gap:
@@ -132,7 +161,7 @@ class BlockCoordinateDescent:
             else:
                 if kkt_threshold is None:
                     kkt_threshold = self.tol * gradient_scale(
-                        X, datafit, null_intercept
+                        design, datafit, null_intercept
                     )
                 criterion = distances[candidates].max(initial=0.0)
                 threshold = kkt_threshold
@@ -142,7 +171,7 @@ class BlockCoordinateDescent:
                 what = "duality gap" if use_gap else "optimality violation"
                 warn_not_converged("bcd", self.max_iter, criterion, threshold, what)
                 break
-            if use_gap:
+            if use_gap and hasattr(penalty, "screen"):
                 scale = 1.0 / max(1.0, penalty.dual_norm(-optimality.gradient))
                 radius = np.sqrt(2.0 * max(optimality.gap, 0.0)) * radius_norms
                 screened = candidates & penalty.screen(
@@ -153,17 +182,17 @@ class BlockCoordinateDescent:
             working_set = self._working_set(coefs, distances, candidates)
             raw, centered, means = statistics.take(working_set)
             inner = _WorkingSetProblem(
-                X[:, working_set],
+                design.working_set(working_set),
                 datafit,
-                penalty,
-                centered if squared and self.fit_intercept else raw,
+                penalty.restrict(working_set),
+                centered if compiled and self.fit_intercept else raw,
                 means,
                 fit_intercept=self.fit_intercept,
-                squared=squared,
+                compiled=compiled,
             )
             coefs_ws, intercept, epochs = self._solve_working_set(
                 inner,
-                coefs[:, working_set],
+                np.ascontiguousarray(coefs[:, working_set]),
                 intercept,
                 tol=0.3 * criterion,
                 max_epochs=self.max_iter - n_iter,
@@ -210,17 +239,37 @@ class BlockCoordinateDescent:
 
 
 class _WorkingSetProblem:
-    """The problem restricted to the features of a working set."""
+    """The problem restricted to the features of a working set.
+
+    Parameters
+    ----------
+    design : DenseDesign or GatheredDesign
+        The working set's design (``working_set`` of the problem's design).
+    datafit : Squared or Logistic
+        Datafit of the problem, on the entries of ``design``.
+    penalty : penalty object
+        A row-separable penalty, restricted to the working set (its rows are
+        the working set's features).
+    lipschitz : ndarray of shape (n_chosen, n_outputs)
+        Lipschitz constant of the datafit along each coefficient.
+    means : ndarray of shape (n_chosen, n_outputs)
+        Weighted mean of each column over each output's observed rows.
+    fit_intercept, compiled : bool
+        Whether intercepts are fitted, and whether the epochs are the
+        compiled ones of the :class:`Squared` datafit (the penalty has a
+        ``compiled_row_prox``).
+    """
 
     def __init__(
-        self, X, datafit, penalty, lipschitz, means, *, fit_intercept, squared
+        self, design, datafit, penalty, lipschitz, means, *, fit_intercept, compiled
     ):
-        self.X = X.tocsc() if sparse.issparse(X) else np.asfortranarray(X)
+        self.design = design
         self.datafit = datafit
         self.penalty = penalty
-        self.means = means
+        self.means = np.ascontiguousarray(means, dtype=np.float64)
         self.fit_intercept = fit_intercept
-        self.squared = squared
+        self.compiled = compiled
+        self.squared = isinstance(datafit, Squared)
         with np.errstate(divide="ignore"):
             self.entry_steps = np.where(lipschitz > 0, 1.0 / lipschitz, 0.0)
             block_max = lipschitz.max(axis=1, initial=0.0)
@@ -229,45 +278,33 @@ class _WorkingSetProblem:
             self.entry_steps if entrywise else self.block_steps[:, np.newaxis]
             for entrywise in penalty.part_is_entrywise
         ]
-        self.prox_code = penalty.row_prox_code() if squared else None
-        # The compiled epochs want one contiguous column per output.
-        self.weights = np.asfortranarray(datafit.weights) if squared else None
-
-    def column(self, j):
-        """Rows and values of the nonzero entries of column ``j`` (all if dense)."""
-        X = self.X
-        if not sparse.issparse(X):
-            return slice(None), X[:, j]
-        start, stop = X.indptr[j], X.indptr[j + 1]
-        return X.indices[start:stop], X.data[start:stop]
+        if compiled:
+            prox, params = penalty.compiled_row_prox()
+            self.kernel_arguments = (
+                self.means, fit_intercept, self.block_steps, self.entry_steps,
+                prox, np.ascontiguousarray(params, dtype=np.float64),
+                np.array(penalty.part_is_entrywise, dtype=bool),
+            )  # fmt: skip
+            # The compiled epochs want the weights as they store residuals.
+            self.weights = datafit.kernel_weights(design)
 
     def state(self, coefs, intercept):
         """A fresh state at ``coefs`` (intercepts made optimal where exact)."""
-        if self.squared:
+        if self.compiled:
             return _Residuals(self, coefs)
         return _Predictions(self, coefs, intercept)
 
     def epoch(self, state, coefs):
         """One pass of proximal block updates over the working set.
 
-        Compiled for the squared datafit; in Python (with the penalty's own
-        row prox) for the logistic one.
+        Compiled for the squared datafit (with the penalty's compiled row
+        prox); in Python (with its ``prox_rows``) otherwise.
         """
-        if self.squared:
-            code, params = self.prox_code
-            datafit = self.datafit
-            arguments = (
-                self.weights, datafit.output_weights, datafit.uniform,
-                datafit.normalizer, state.residuals, coefs, state.intercept,
-                self.means, self.fit_intercept, self.block_steps, self.entry_steps,
-                code, np.asarray(params, dtype=np.float64),
+        if self.compiled:
+            self.design.squared_epoch(
+                self.datafit, self.weights, state.residuals, coefs, state.intercept,
+                *self.kernel_arguments,
             )  # fmt: skip
-            if sparse.issparse(self.X):
-                squared_epoch_sparse(
-                    self.X.indptr, self.X.indices, self.X.data, *arguments
-                )
-            else:
-                squared_epoch_dense(self.X, *arguments)
             return
         penalty = self.penalty
         n_parts = coefs.shape[0]
@@ -276,7 +313,7 @@ class _WorkingSetProblem:
             for part in range(n_parts):
                 step = self.steps[part][j]
                 old = coefs[part, j]
-                new = penalty.prox_rows(old - step * gradient, step, part)
+                new = penalty.prox_rows(old - step * gradient, step, part, j)
                 delta = new - old
                 if delta.any():
                     coefs[part, j] = new
@@ -285,10 +322,10 @@ class _WorkingSetProblem:
                         gradient = state.row_gradient(j)
 
     def predictions(self, coefs, intercept):
-        Z = np.asarray(self.X @ coefs.sum(axis=0))
+        Z = self.design.linear(coefs.sum(axis=0))
         if self.squared and self.fit_intercept:
             intercept = self.datafit.intercept(Z)
-        return Z + intercept
+        return Z + self.datafit.layout.spread(intercept)
 
     def objective(self, coefs, intercept):
         Z = self.predictions(coefs, intercept)
@@ -296,7 +333,7 @@ class _WorkingSetProblem:
 
     def criterion(self, state, coefs, use_gap):
         optimality = evaluate_optimality(
-            self.X, self.datafit, self.penalty, coefs, state.predictions
+            self.design, self.datafit, self.penalty, coefs, state.predictions
         )
         if use_gap:
             return optimality.gap
@@ -309,12 +346,12 @@ class _Residuals:
     def __init__(self, problem, coefs):
         self.problem = problem
         datafit = problem.datafit
-        Z = np.asarray(problem.X @ coefs.sum(axis=0))
+        Z = problem.design.linear(coefs.sum(axis=0))
         self.intercept = (
-            datafit.intercept(Z) if problem.fit_intercept else np.zeros(Z.shape[1])
+            datafit.intercept(Z) if problem.fit_intercept else np.zeros(coefs.shape[2])
         )
-        self.predictions = Z + self.intercept
-        self.residuals = np.asfortranarray(
+        self.predictions = Z + datafit.layout.spread(self.intercept)
+        self.residuals = problem.design.kernel_entries(
             datafit.weights * (datafit.Y - self.predictions)
         )
 
@@ -328,7 +365,7 @@ class _Predictions:
     def __init__(self, problem, coefs, intercept):
         self.problem = problem
         datafit = problem.datafit
-        self._linear = np.asarray(problem.X @ coefs.sum(axis=0))
+        self._linear = problem.design.linear(coefs.sum(axis=0))
         self.intercept = (
             datafit.intercept(self._linear, intercept)
             if problem.fit_intercept
@@ -338,17 +375,15 @@ class _Predictions:
 
     @property
     def predictions(self):
-        return self._linear + self.intercept
+        return self._linear + self.problem.datafit.layout.spread(self.intercept)
 
     def row_gradient(self, j):
         if self._gradient is None:
             self._gradient = self.problem.datafit.gradient(self.predictions)
-        rows, values = self.problem.column(j)
-        return values @ self._gradient[rows]
+        return self.problem.design.column_gradient(j, self._gradient)
 
     def update(self, j, delta):
-        rows, values = self.problem.column(j)
-        self._linear[rows] += np.outer(values, delta)
+        self.problem.design.column_update(j, delta, self._linear)
         self._gradient = None
 
     def end_epoch(self):
@@ -364,22 +399,22 @@ class _ColumnStatistics:
 
     Computed for a feature the first time a working set holds it: features
     that never enter one cost nothing (with missing labels, the statistics of
-    all features are two products of X with an (n_samples, n_outputs) array).
+    all features are two products of the design with an entry array).
 
     Parameters
     ----------
-    X : ndarray or sparse matrix of shape (n_samples, n_features)
-        Design matrix.
+    design : DenseDesign or ObservedDesign
+        Design of the problem.
     datafit : Squared or Logistic
-        Datafit of the problem.
+        Datafit of the problem, on the entries of ``design``.
     """
 
-    def __init__(self, X, datafit):
-        self.X = X
+    def __init__(self, design, datafit):
+        self.design = design
         self.datafit = datafit
-        shape = (X.shape[1], datafit.n_outputs)
+        shape = (design.n_features, datafit.n_outputs)
         self._raw, self._centered, self._means = (np.zeros(shape) for _ in range(3))
-        self._known = np.zeros(X.shape[1], dtype=bool)
+        self._known = np.zeros(design.n_features, dtype=bool)
 
     def take(self, features):
         """The statistics of some features, computing those not known yet.
@@ -402,7 +437,7 @@ class _ColumnStatistics:
         """
         new = features[~self._known[features]]
         if new.size:
-            statistics = _column_statistics(self.X[:, new], self.datafit)
+            statistics = _column_statistics(self.design.columns(new), self.datafit)
             for known, found in zip(
                 (self._raw, self._centered, self._means), statistics, strict=True
             ):
@@ -411,36 +446,47 @@ class _ColumnStatistics:
         return self._raw[features], self._centered[features], self._means[features]
 
 
-def _column_statistics(X, datafit):
+def _column_statistics(design, datafit):
     """Raw and centered weighted squared norms, and means (see ``take``)."""
-    squares = X.multiply(X) if sparse.issparse(X) else X**2
-    observed = datafit.observed_weights
     if datafit.uniform:
+        # Every entry observed with weight 1 (a dense design): one pass over X.
+        X = design.X
+        squares = X.multiply(X) if sparse.issparse(X) else X**2
         squared_norms = np.asarray(squares.sum(axis=0)).ravel()[:, np.newaxis]
         means = np.asarray(X.mean(axis=0)).ravel()[:, np.newaxis]
         counts = np.full((1, datafit.n_outputs), float(datafit.n_samples))
         squared_norms = squared_norms * datafit.output_weights
     else:
-        squared_norms = np.asarray(squares.T @ datafit.weights)
-        counts = observed.sum(axis=0, keepdims=True)
+        squared_norms = design.squares().adjoint(datafit.weights)
+        counts = datafit.totals[np.newaxis, :]
         with np.errstate(divide="ignore", invalid="ignore"):
-            means = np.asarray(X.T @ observed) / np.where(counts > 0, counts, 1)
+            means = design.adjoint(datafit.observed_weights) / np.where(
+                counts > 0, counts, 1
+            )
     centered = squared_norms - counts * datafit.output_weights * means**2
     scale = datafit.curvature / datafit.normalizer
     return squared_norms * scale, np.maximum(centered, 0.0) * scale, means
 
 
-def _radius_norms(X, datafit, fit_intercept):
+def _radius_norms(design, datafit, fit_intercept, statistics):
     """Per feature, a bound of the square root of its largest statistic.
 
     ``sqrt(max_u centered_ju)`` (``raw`` without intercept) scales the
-    gap-safe radius of feature ``j``. The entry weights are ``s_i * w_u`` on
-    the observed entries, with ``s`` the sample weights, so a sum over the
-    rows of output ``u`` around its own weighted mean is at most the sum over
-    all rows around their ``s``-weighted mean: one pass over X bounds every
-    output (exactly when no label is missing and weights are uniform).
+    gap-safe radius of feature ``j``. On the observed labels, it is computed
+    exactly (every feature's statistics cost two products with the labels,
+    and the working sets use them). On the dense entries, the entry weights
+    are ``s_i * w_u`` on the observed entries, with ``s`` the sample weights,
+    so a sum over the rows of output ``u`` around its own weighted mean is at
+    most the sum over all rows around their ``s``-weighted mean: one pass
+    over X bounds every output (exactly when no label is missing and weights
+    are uniform).
     """
-    rows = datafit.observed_weights.max(axis=1, initial=0.0)
+    if datafit.layout.kind == "observed":
+        raw, centered, _ = statistics.take(np.arange(design.n_features))
+        found = centered if fit_intercept else raw
+        return np.sqrt(found.max(axis=1, initial=0.0))
+    rows = datafit.layout.row_maxima(datafit.observed_weights)
+    X = design.X
     if sparse.issparse(X):
         squared_norms = np.asarray(X.multiply(X).T @ rows).ravel()
         sums = np.asarray(X.T @ rows).ravel()
@@ -453,14 +499,11 @@ def _radius_norms(X, datafit, fit_intercept):
     return np.sqrt(squared_norms * scale / datafit.normalizer)
 
 
-def _linear_part(X, coefs, rows):
+def _linear_part(design, datafit, coefs, rows):
     """``X W`` using only the given rows of ``W`` (the others are zero)."""
-    W = coefs[:, rows].sum(axis=0)
-    return (
-        np.asarray(X[:, rows] @ W)
-        if rows.size
-        else np.zeros((X.shape[0], coefs.shape[2]))
-    )
+    if not rows.size:
+        return datafit.layout.zeros()
+    return design.columns(rows).linear(coefs[:, rows].sum(axis=0))
 
 
 def _anderson_extrapolation(iterates):

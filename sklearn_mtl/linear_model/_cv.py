@@ -20,6 +20,7 @@ from ._base import (
     solve,
 )
 from ._datafits import Squared
+from ._design import prepare
 from ._penalties import L21ElasticNet
 from ._regression import MultiTaskElasticNet, MultiTaskLasso
 from ._solver_base import null_gradient
@@ -27,7 +28,9 @@ from ._solver_base import null_gradient
 __all__ = ["MultiTaskElasticNetCV", "MultiTaskLassoCV", "alpha_grid"]
 
 
-def alpha_grid(X, datafit, l1_ratio=1.0, *, eps=1e-3, n_alphas=100, fit_intercept=True):
+def alpha_grid(
+    design, datafit, l1_ratio=1.0, *, eps=1e-3, n_alphas=100, fit_intercept=True
+):
     """Decreasing alphas from ``alpha_max`` down to ``eps * alpha_max``, log-spaced.
 
     ``alpha_max`` is the smallest ``alpha`` for which all coefficients are
@@ -41,10 +44,10 @@ def alpha_grid(X, datafit, l1_ratio=1.0, *, eps=1e-3, n_alphas=100, fit_intercep
 
     Parameters
     ----------
-    X : ndarray or sparse matrix of shape (n_samples, n_features)
-        Design matrix.
+    design : DenseDesign or ObservedDesign
+        The design matrix on the datafit's entries (:func:`~._design.prepare`).
     datafit : Squared
-        Datafit on the training rows.
+        Datafit on the training rows, on the entries of ``design``.
     l1_ratio : float, default=1.0
         Share of the L2,1 term of the elastic net (1 for the lasso).
     eps : float, default=1e-3
@@ -61,7 +64,7 @@ def alpha_grid(X, datafit, l1_ratio=1.0, *, eps=1e-3, n_alphas=100, fit_intercep
     intercept = (
         datafit.null_intercept() if fit_intercept else np.zeros(datafit.n_outputs)
     )
-    minus_gradient = -null_gradient(X, datafit, intercept)
+    minus_gradient = -null_gradient(design, datafit, intercept)
     alpha_max = L21ElasticNet(alpha=1.0, l1_ratio=l1_ratio).alpha_max(minus_gradient)
     if alpha_max <= 0:
         alpha_max = np.finfo(float).eps
@@ -79,8 +82,9 @@ def _fold_path(X, Y, mask, sample_weight, task_weights, train, test, l1_ratio, a
             "every training fold."
         )
     train_weight = None if sample_weight is None else sample_weight[train]
-    datafit = Squared(
-        Y[train], observed_weights(mask[train], train_weight), task_weights
+    design, datafit = prepare(
+        X[train],
+        Squared(Y[train], observed_weights(mask[train], train_weight), task_weights),
     )
     test_weights = mask[test] * task_weights
     if sample_weight is not None:
@@ -93,7 +97,7 @@ def _fold_path(X, Y, mask, sample_weight, task_weights, train, test, l1_ratio, a
     for k, alpha in enumerate(alphas):
         penalty = L21ElasticNet(alpha=alpha, l1_ratio=l1_ratio)
         result, _ = solve(
-            X[train], datafit, penalty, solver=solver, coefs=coefs,
+            design, datafit, penalty, solver=solver, coefs=coefs,
             intercept=intercept, **options,
         )  # fmt: skip
         coefs, intercept = result.coefs, result.intercept
@@ -132,10 +136,10 @@ class _MultiTaskLinearModelCV(
             return MultiTaskStratifiedKFold(n_splits=self.cv)
         return check_cv(self.cv)
 
-    def _alphas(self, X, datafit, l1_ratio):
+    def _alphas(self, design, datafit, l1_ratio):
         if isinstance(self.alphas, Integral):
             return alpha_grid(
-                X, datafit, l1_ratio, eps=self.eps, n_alphas=self.alphas,
+                design, datafit, l1_ratio, eps=self.eps, n_alphas=self.alphas,
                 fit_intercept=self.fit_intercept,
             )  # fmt: skip
         alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
@@ -175,11 +179,11 @@ class _MultiTaskLinearModelCV(
                 f"got n_samples = {X.shape[0]}."
             )
         Y = np.where(targets.mask, targets.values, 0.0)
-        datafit = Squared(
-            Y, observed_weights(targets.mask, sample_weight), task_weights
+        design, datafit = prepare(
+            X, Squared(Y, observed_weights(targets.mask, sample_weight), task_weights)
         )
         l1_ratios = self._l1_ratios()
-        alphas = np.array([self._alphas(X, datafit, ratio) for ratio in l1_ratios])
+        alphas = np.array([self._alphas(design, datafit, ratio) for ratio in l1_ratios])
         splits = list(self._splitter().split(X, targets.values))
         options = {
             "max_iter": self.max_iter,

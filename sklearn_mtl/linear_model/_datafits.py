@@ -15,10 +15,19 @@ intercepts minimized out).
 
 Regression has one output per task. Classification has one output (a logit)
 per binary task and one per class for a multiclass task.
+
+A datafit is built on every (row, output) entry, with entry arrays of shape
+``(n_samples, n_outputs)``; :meth:`~_Datafit.on` gives the same datafit on
+another layout of its entries (:mod:`._layouts`), such as the observed labels
+only, where every array, ``Z`` included, has one value per label.
 """
+
+from functools import cached_property
 
 import numpy as np
 from scipy.special import expit, logsumexp, softmax, xlogy
+
+from ._layouts import DenseLayout
 
 __all__ = ["Logistic", "Squared", "label_normalizer"]
 
@@ -57,40 +66,81 @@ class _Datafit:
 
     Parameters
     ----------
-    observed_weights : ndarray of shape (n_samples, n_outputs)
-        Sample weight of each entry, 0 where its label is missing.
+    observed_weights : ndarray
+        Entry array (see :mod:`._layouts`): the sample weight of each entry,
+        0 where its label is missing.
     output_weights : ndarray of shape (n_outputs,)
         Task weight of each output.
     normalizer : float
         ``m``, the positive number the loss is divided by.
+    layout : DenseLayout or ObservedLayout
+        How the entry arrays are stored.
     """
 
-    def __init__(self, observed_weights, output_weights, normalizer):
+    def __init__(self, observed_weights, output_weights, normalizer, layout):
+        self.layout = layout
         self.observed_weights = observed_weights
         self.output_weights = output_weights
-        self.weights = observed_weights * output_weights
-        self.n_samples = observed_weights.shape[0]
+        self.n_samples = layout.n_samples
         self.normalizer = normalizer
-        self.uniform = bool(np.all(observed_weights == 1.0))
-        totals = observed_weights.sum(axis=0)
-        self._inverse_totals = np.divide(
-            1.0, totals, out=np.zeros_like(totals), where=totals > 0
+        self._kernel_weights = None
+
+    # The entry arrays derived from the weights are computed when first
+    # needed: a datafit on every entry that only serves to make the same
+    # datafit on the observed labels (:meth:`on`) never computes them.
+
+    @cached_property
+    def weights(self):
+        """Entry weights: sample weight x task weight, 0 where missing."""
+        return self.observed_weights * self.layout.spread(self.output_weights)
+
+    @cached_property
+    def uniform(self):
+        """Every entry of every output observed with weight 1 (dense layout).
+
+        The compiled dense epoch then updates the residuals by a rank-one
+        product.
+        """
+        return self.layout.kind == "dense" and bool(
+            np.all(self.observed_weights == 1.0)
         )
+
+    @cached_property
+    def totals(self):
+        """Total sample weight of each output's observed labels."""
+        return self.layout.sums(self.observed_weights)
+
+    @cached_property
+    def _inverse_totals(self):
+        totals = self.totals
+        return np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
 
     @property
     def n_outputs(self):
-        return self.weights.shape[1]
+        return self.layout.n_outputs
+
+    def kernel_weights(self, design):
+        """The entry weights as ``design``'s compiled epochs want them (cached)."""
+        if self._kernel_weights is None:
+            self._kernel_weights = design.kernel_entries(self.weights)
+        return self._kernel_weights
+
+    def on(self, layout):
+        """The same datafit with its entries in ``layout`` (itself if dense)."""
+        if layout.kind == "dense" and self.layout.kind == "dense":
+            return self
+        return self._on(layout)
 
     def column_means(self, Z):
-        """Weighted mean of each column of ``Z`` over its output's observed rows.
+        """Weighted mean of each output's entries of ``Z`` over its observed rows.
 
         0 for an output without any observed row.
         """
-        return np.einsum("ij,ij->j", Z, self.observed_weights) * self._inverse_totals
+        return self.layout.sums(Z * self.observed_weights) * self._inverse_totals
 
     def center(self, Z):
         """``Z`` minus :meth:`column_means`: the part intercepts cannot absorb."""
-        return Z - self.column_means(Z)
+        return Z - self.layout.spread(self.column_means(Z))
 
     def value_and_gradient(self, Z):
         """The loss at ``Z`` and its gradient with respect to ``Z``."""
@@ -101,8 +151,8 @@ class _Datafit:
 
         Parameters
         ----------
-        linear : ndarray of shape (n_samples, n_outputs)
-            Linear predictions without intercept, ``X W``.
+        linear : ndarray
+            Entry array of the linear predictions without intercept, ``X W``.
         intercept : ndarray of shape (n_outputs,)
             Starting point of an iterative minimization (ignored by a
             closed form).
@@ -113,13 +163,21 @@ class _Datafit:
             The minimizer ``b*`` of the loss at ``linear + b``.
         value : float
             The loss at ``linear + b*``: the loss of ``W`` alone.
-        gradient : ndarray of shape (n_samples, n_outputs)
-            Its gradient with respect to ``Z`` at ``linear + b*``. Each
-            column sums to 0, so ``X^T gradient`` is also the gradient of the
-            loss of ``W`` alone (the intercepts' own gradient vanishes).
+        gradient : ndarray
+            Its gradient with respect to ``Z`` at ``linear + b*`` (an entry
+            array). Each output's entries sum to 0, so ``X^T gradient`` is
+            also the gradient of the loss of ``W`` alone (the intercepts' own
+            gradient vanishes).
         """
         intercept = self.intercept(linear, intercept)
-        return (intercept, *self.value_and_gradient(linear + intercept))
+        return (
+            intercept,
+            *self.value_and_gradient(linear + self.layout.spread(intercept)),
+        )
+
+    def gap_scale(self, null_intercept):
+        """The reference of ``tol``: see the subclasses."""
+        raise NotImplementedError
 
 
 class Squared(_Datafit):
@@ -130,22 +188,42 @@ class Squared(_Datafit):
     Parameters
     ----------
     Y : ndarray of shape (n_samples, n_outputs)
-        Targets, any finite value where missing.
+        Targets, any finite value where missing (an entry array of
+        ``layout``).
     observed_weights : ndarray of shape (n_samples, n_outputs)
-        Sample weight of each entry, 0 where its label is missing.
+        Sample weight of each entry, 0 where its label is missing (an entry
+        array of ``layout``).
     output_weights : ndarray of shape (n_outputs,)
         Task weight of each output.
     normalizer : float or None, default=None
-        ``m``; None computes it from ``observed_weights``.
+        ``m``; None computes it from ``observed_weights`` (dense layout only).
+    layout : DenseLayout, ObservedLayout or None, default=None
+        Layout of the entry arrays; None for every (row, output) entry.
     """
 
-    def __init__(self, Y, observed_weights, output_weights, normalizer=None):
+    def __init__(
+        self, Y, observed_weights, output_weights, normalizer=None, layout=None
+    ):
         if normalizer is None:
             normalizer = label_normalizer(observed_weights)
-        super().__init__(observed_weights, output_weights, normalizer)
+        if layout is None:
+            layout = DenseLayout(*Y.shape)
+        super().__init__(observed_weights, output_weights, normalizer, layout)
         self.Y = Y
-        self.curvature = np.ones(Y.shape[1])
-        self._target_means = self.column_means(Y)
+        self.curvature = np.ones(layout.n_outputs)
+
+    @cached_property
+    def _target_means(self):
+        return self.column_means(self.Y)
+
+    def _on(self, layout):
+        return Squared(
+            layout.entries(self.Y),
+            layout.entries(self.observed_weights),
+            self.output_weights,
+            self.normalizer,
+            layout,
+        )
 
     def value(self, Z):
         return np.sum(self.weights * (self.Y - Z) ** 2) / (2.0 * self.normalizer)
@@ -159,7 +237,7 @@ class Squared(_Datafit):
     def eliminate_intercept(self, linear, intercept=None):
         intercept = self.intercept(linear)
         residuals = linear - self.Y
-        residuals += intercept
+        residuals += self.layout.spread(intercept)
         return (intercept, *self._value_and_gradient(residuals))
 
     def _value_and_gradient(self, residuals):
@@ -174,8 +252,12 @@ class Squared(_Datafit):
         terms = self.weights * residual * (scale * self.Y - 0.5 * scale**2 * residual)
         return np.sum(terms) / self.normalizer
 
-    def intercept(self, Z, intercept=None):
-        """Best intercepts for the linear part ``Z``: weighted mean residuals."""
+    def intercept(self, Z, intercept=None, max_steps=None):
+        """Best intercepts for the linear part ``Z``: weighted mean residuals.
+
+        In closed form: ``intercept`` and ``max_steps`` (of an iterative
+        minimization, for other datafits) are ignored.
+        """
         return self._target_means - self.column_means(Z)
 
     def null_intercept(self):
@@ -184,7 +266,7 @@ class Squared(_Datafit):
 
     def gap_scale(self, null_intercept):
         """``||Y - b0||^2_weights / m``: scikit-learn's reference for ``tol``."""
-        return 2.0 * self.value(np.broadcast_to(null_intercept, self.Y.shape))
+        return 2.0 * self.value(self.layout.constant(null_intercept))
 
 
 class Logistic(_Datafit):
@@ -209,77 +291,116 @@ class Logistic(_Datafit):
     normalizer : float or None, default=None
         ``m``; None computes it from ``observed_weights`` (one column per
         task).
+    layout : DenseLayout, ObservedLayout or None, default=None
+        Layout of the entries (one per row and output); None for every
+        (row, output) entry. The arguments above are always given by row
+        and task.
     """
 
     def __init__(
-        self, codes, n_classes, observed_weights, task_weights, normalizer=None
-    ):
+        self, codes, n_classes, observed_weights, task_weights, normalizer=None,
+        layout=None,
+    ):  # fmt: skip
         if normalizer is None:
             normalizer = label_normalizer(observed_weights)
+        self._arguments = (codes, n_classes, observed_weights, task_weights, normalizer)
         sizes = [1 if k <= 2 else k for k in n_classes]
         self.output_task = np.repeat(np.arange(len(sizes)), sizes)
+        if layout is None:
+            layout = DenseLayout(codes.shape[0], self.output_task.size)
         super().__init__(
-            observed_weights[:, self.output_task],
+            layout.entries(observed_weights[:, self.output_task]),
             task_weights[self.output_task],
             normalizer,
+            layout,
         )
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        binary = np.array([k <= 2 for k in n_classes])
-        self._binary_outputs = starts[binary]
-        self._binary_sign = np.where(codes[:, binary] == 1, 1.0, -1.0)
-        self._binary_targets = (codes[:, binary] == 1).astype(np.float64)
-        self._multiclass = [
-            (slice(start, start + size), codes[:, t].astype(np.intp))
-            for t, (start, size) in enumerate(zip(starts, sizes, strict=True))
-            if not binary[t]
+        self._starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+        self._binary = np.array([k <= 2 for k in n_classes], dtype=bool)
+        self._binary_outputs = self._starts[self._binary]
+        self.curvature = np.where(self._binary[self.output_task], 0.25, 0.5)
+
+    def _on(self, layout):
+        return Logistic(*self._arguments, layout=layout)
+
+    @cached_property
+    def _binary_codes(self):
+        codes = self.layout.entries(self._arguments[0][:, self.output_task])
+        return self.layout.select(codes, self._binary_outputs)
+
+    @cached_property
+    def _binary_sign(self):
+        return np.where(self._binary_codes == 1, 1.0, -1.0)
+
+    @cached_property
+    def _binary_targets(self):
+        return (self._binary_codes == 1).astype(np.float64)
+
+    @cached_property
+    def _binary_weights(self):
+        return self.layout.select(self.weights, self._binary_outputs)
+
+    @cached_property
+    def _multiclass(self):
+        """``(first output, last output + 1, class codes of the block's rows)``."""
+        codes, layout = self._arguments[0], self.layout
+        return [
+            (start, stop, codes[layout.block_rows(start), t].astype(np.intp))
+            for t, (start, stop) in enumerate(
+                zip(
+                    self._starts,
+                    np.append(self._starts[1:], self.n_outputs),
+                    strict=True,
+                )
+            )
+            if not self._binary[t]
         ]
-        self.curvature = np.where(binary[self.output_task], 0.25, 0.5)
 
     def _binary_margins(self, Z):
-        return self._binary_sign * Z[:, self._binary_outputs]
+        return self._binary_sign * self.layout.select(Z, self._binary_outputs)
+
+    def _block_weights(self, weights, start, stop):
+        """Weight of each row of a multiclass block (its outputs share them)."""
+        return self.layout.block(weights, start, stop)[:, 0]
 
     def _one_hot(self, codes, n_classes):
         return np.eye(n_classes)[codes]
 
     def value(self, Z):
-        weights = self.weights
         total = np.sum(
-            weights[:, self._binary_outputs]
-            * np.logaddexp(0.0, -self._binary_margins(Z))
+            self._binary_weights * np.logaddexp(0.0, -self._binary_margins(Z))
         )
-        for outputs, codes in self._multiclass:
-            block = Z[:, outputs]
+        for start, stop, codes in self._multiclass:
+            block = self.layout.block(Z, start, stop)
             losses = logsumexp(block, axis=1) - block[np.arange(len(codes)), codes]
-            total += np.sum(weights[:, outputs.start] * losses)
+            total += np.sum(self._block_weights(self.weights, start, stop) * losses)
         return total / self.normalizer
 
     def gradient(self, Z):
-        gradient = np.empty_like(Z)
-        binary = self._binary_outputs
-        gradient[:, binary] = (
-            -self._binary_sign
-            * expit(-self._binary_margins(Z))
-            * self.weights[:, binary]
+        layout = self.layout
+        gradient = np.empty(Z.shape)
+        layout.put(
+            gradient,
+            self._binary_outputs,
+            -self._binary_sign * expit(-self._binary_margins(Z)) * self._binary_weights,
         )
-        for outputs, codes in self._multiclass:
-            residual = softmax(Z[:, outputs], axis=1)
+        for start, stop, codes in self._multiclass:
+            residual = softmax(layout.block(Z, start, stop), axis=1)
             residual[np.arange(len(codes)), codes] -= 1.0
-            gradient[:, outputs] = residual * self.weights[:, outputs]
+            weights = self._block_weights(self.weights, start, stop)
+            layout.put_block(gradient, start, stop, residual * weights[:, np.newaxis])
         return gradient / self.normalizer
 
     def dual(self, Z, scale):
         """``-f*(scale * gradient(Z))``: the datafit's part of the dual objective."""
-        binary = self._binary_outputs
         shrunk = scale * expit(-self._binary_margins(Z))
         entropy = -(xlogy(shrunk, shrunk) + xlogy(1.0 - shrunk, 1.0 - shrunk))
-        total = np.sum(self.weights[:, binary] * entropy)
-        for outputs, codes in self._multiclass:
-            n_classes = outputs.stop - outputs.start
-            mixed = scale * softmax(Z[:, outputs], axis=1) + (
+        total = np.sum(self._binary_weights * entropy)
+        for start, stop, codes in self._multiclass:
+            mixed = scale * softmax(self.layout.block(Z, start, stop), axis=1) + (
                 1.0 - scale
-            ) * self._one_hot(codes, n_classes)
+            ) * self._one_hot(codes, stop - start)
             entropy = -np.sum(xlogy(mixed, mixed), axis=1)
-            total += np.sum(self.weights[:, outputs.start] * entropy)
+            total += np.sum(self._block_weights(self.weights, start, stop) * entropy)
         return total / self.normalizer
 
     def null_intercept(self):
@@ -288,24 +409,29 @@ class Logistic(_Datafit):
         Frequencies are clipped away from 0 and 1 so that the intercepts stay
         finite (an output without any weight gets 0).
         """
+        layout = self.layout
         intercept = np.zeros(self.n_outputs)
         tiny = 1e-12
-        positive = _weighted_column_means(
-            (self._binary_sign > 0).astype(float),
-            self.observed_weights[:, self._binary_outputs],
-            empty=0.5,
+        binary = self._binary_outputs
+        weights = layout.select(self.observed_weights, binary)
+        totals = layout.select_sums(weights, binary)
+        positives = layout.select_sums(weights * (self._binary_sign > 0), binary)
+        positive = np.where(
+            totals > 0, positives / np.where(totals > 0, totals, 1.0), 0.5
         )
         positive = np.clip(positive, tiny, 1.0 - tiny)
-        intercept[self._binary_outputs] = np.log(positive) - np.log1p(-positive)
-        for outputs, codes in self._multiclass:
-            n_classes = outputs.stop - outputs.start
-            frequencies = _weighted_column_means(
-                self._one_hot(codes, n_classes),
-                self.observed_weights[:, outputs],
-                empty=1.0 / n_classes,
+        intercept[binary] = np.log(positive) - np.log1p(-positive)
+        for start, stop, codes in self._multiclass:
+            n_classes = stop - start
+            weights = self._block_weights(self.observed_weights, start, stop)
+            total = weights.sum()
+            frequencies = (
+                np.bincount(codes, weights, minlength=n_classes) / total
+                if total > 0
+                else np.full(n_classes, 1.0 / n_classes)
             )
             logs = np.log(np.maximum(frequencies, tiny))
-            intercept[outputs] = logs - logs.mean()
+            intercept[start:stop] = logs - logs.mean()
         return intercept
 
     def intercept(self, Z, intercept, max_steps=50):
@@ -313,8 +439,8 @@ class Logistic(_Datafit):
 
         Parameters
         ----------
-        Z : ndarray of shape (n_samples, n_outputs)
-            Linear predictions without intercept, ``X W``.
+        Z : ndarray
+            Entry array of the linear predictions without intercept, ``X W``.
         intercept : ndarray of shape (n_outputs,)
             Starting point.
         max_steps : int, default=50
@@ -326,7 +452,7 @@ class Logistic(_Datafit):
         """
         intercept = intercept.copy()
         for _ in range(max_steps):
-            step, gradient = self._newton_step(Z + intercept)
+            step, gradient = self._newton_step(Z + self.layout.spread(intercept))
             intercept -= step
             if np.max(np.abs(gradient), initial=0.0) <= 1e-12:
                 break
@@ -337,38 +463,34 @@ class Logistic(_Datafit):
 
         The probabilities are computed once for both.
         """
+        layout = self.layout
         step = np.zeros(self.n_outputs)
         gradient = np.zeros(self.n_outputs)
         binary = self._binary_outputs
-        weights = self.weights[:, binary] / self.normalizer
-        probability = expit(Z[:, binary])
-        gradient[binary] = np.einsum(
-            "ij,ij->j", weights, probability - self._binary_targets
+        weights = self._binary_weights / self.normalizer
+        probability = expit(layout.select(Z, binary))
+        gradient[binary] = layout.select_sums(
+            weights * (probability - self._binary_targets), binary
         )
         probability *= 1.0 - probability
-        hessian = np.einsum("ij,ij->j", weights, probability)
+        hessian = layout.select_sums(weights * probability, binary)
         with np.errstate(divide="ignore", invalid="ignore"):
             step[binary] = np.where(hessian > 0, gradient[binary] / hessian, 0.0)
-        for outputs, codes in self._multiclass:
-            probabilities = softmax(Z[:, outputs], axis=1)
-            weights = self.weights[:, outputs.start] / self.normalizer
-            gradient[outputs] = weights @ probabilities - np.bincount(
-                codes, weights, minlength=outputs.stop - outputs.start
+        for start, stop, codes in self._multiclass:
+            probabilities = softmax(layout.block(Z, start, stop), axis=1)
+            weights = self._block_weights(self.weights, start, stop) / self.normalizer
+            gradient[start:stop] = weights @ probabilities - np.bincount(
+                codes, weights, minlength=stop - start
             )
             hessian = (
                 np.diag(weights @ probabilities)
                 - (probabilities.T * weights) @ probabilities
             )
-            step[outputs] = np.linalg.lstsq(hessian, gradient[outputs], rcond=None)[0]
+            step[start:stop] = np.linalg.lstsq(
+                hessian, gradient[start:stop], rcond=None
+            )[0]
         return step, gradient
 
     def gap_scale(self, null_intercept):
         """Loss of the intercept-only model: the reference for ``tol``."""
-        return self.value(np.broadcast_to(null_intercept, self.weights.shape))
-
-
-def _weighted_column_means(values, weights, empty=0.0):
-    """Weighted mean of each column; ``empty`` for a column without weight."""
-    totals = weights.sum(axis=0)
-    sums = np.sum(values * weights, axis=0)
-    return np.where(totals > 0, sums / np.where(totals > 0, totals, 1.0), empty)
+        return self.value(self.layout.constant(null_intercept))

@@ -22,6 +22,7 @@ import numpy as np
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from ._solver_base import (
+    Contract,
     SolverResult,
     evaluate_optimality,
     gradient_scale,
@@ -49,14 +50,15 @@ class _Point:
     ----------
     coefs : ndarray of shape (n_parts, n_features, n_outputs)
         Coefficient parts; ``W`` is their sum.
-    linear : ndarray of shape (n_samples, n_outputs)
-        ``X W``.
+    linear : ndarray
+        ``X W``, an entry array of the datafit's layout.
     intercept : ndarray of shape (n_outputs,)
         The best intercepts for ``W`` (zeros without ``fit_intercept``).
     value : float
         ``F(W)``'s smooth part: datafit plus smooth penalty.
-    gradient_Z : ndarray of shape (n_samples, n_outputs)
-        Gradient of the datafit with respect to ``Z = X W + b``.
+    gradient_Z : ndarray
+        Gradient of the datafit with respect to ``Z = X W + b`` (an entry
+        array).
     """
 
     coefs: np.ndarray
@@ -66,13 +68,42 @@ class _Point:
     gradient_Z: np.ndarray
 
 
+_SMOOTH_METHODS = ("smooth_value", "smooth_gradient", "smooth_lipschitz")
+
+
+class _PenaltyParts:
+    """A penalty seen by FISTA: its prox, and its smooth part if it has one.
+
+    The contract of :class:`FISTA` lets a penalty have the three smooth
+    methods or none of them; with none, its smooth part is 0 (the penalty is
+    all prox).
+    """
+
+    def __init__(self, penalty):
+        self.penalty = penalty
+        self.has_smooth_part = hasattr(penalty, "smooth_value")
+
+    def prox(self, coefs, step):
+        return self.penalty.prox(coefs, step)
+
+    def smooth_value(self, W):
+        return self.penalty.smooth_value(W) if self.has_smooth_part else 0.0
+
+    def smooth_gradient(self, W):
+        """The gradient of the smooth part, or None without one."""
+        return self.penalty.smooth_gradient(W) if self.has_smooth_part else None
+
+    def smooth_lipschitz(self, n_outputs):
+        return self.penalty.smooth_lipschitz(n_outputs) if self.has_smooth_part else 0.0
+
+
 class _SmoothPart:
     """``min_b datafit(X W + b) + smooth penalty(W)`` as a function of ``W``."""
 
-    def __init__(self, X, datafit, penalty, fit_intercept):
-        self.X = X
+    def __init__(self, design, datafit, penalty, fit_intercept):
+        self.design = design
         self.datafit = datafit
-        self.penalty = penalty
+        self.penalty = _PenaltyParts(penalty)
         self.fit_intercept = fit_intercept
 
     def point(self, coefs, linear, intercept):
@@ -95,11 +126,11 @@ class _SmoothPart:
         return self.point(coefs, self.linear(coefs), intercept)
 
     def linear(self, coefs):
-        return np.asarray(self.X @ coefs.sum(axis=0))
+        return self.design.linear(coefs.sum(axis=0))
 
     def gradient(self, point):
         """Gradient of the smooth part with respect to ``W`` at ``point``."""
-        gradient = np.asarray(self.X.T @ point.gradient_Z)
+        gradient = self.design.adjoint(point.gradient_Z)
         smooth = self.penalty.smooth_gradient(point.coefs.sum(axis=0))
         return gradient if smooth is None else gradient + smooth
 
@@ -124,21 +155,37 @@ class FISTA:
 
     name = "fista"
 
+    #: What FISTA calls: any penalty with a prox (the identity for a smooth
+    #: penalty, which says so) and, if it has a smooth part, the three
+    #: methods of that part; ``dual_norm`` and ``conjugate`` give the duality
+    #: gap it stops on (without them: the proximal gradient mapping).
+    requires = Contract(
+        solver="fista",
+        datafit=(
+            "value", "gradient", "value_and_gradient", "eliminate_intercept",
+            "dual", "center", "null_intercept", "gap_scale", "curvature",
+            "layout",
+        ),
+        penalty=("value", "prox"),
+        together=(_SMOOTH_METHODS,),
+        optional=("dual_norm", "conjugate"),
+    )  # fmt: skip
+
     def __init__(self, *, max_iter=1000, tol=1e-4, fit_intercept=True, check_every=10):
         self.max_iter = max_iter
         self.tol = tol
         self.fit_intercept = fit_intercept
         self.check_every = check_every
 
-    def solve(self, X, datafit, penalty, coefs, intercept):
+    def solve(self, design, datafit, penalty, coefs, intercept):
         """Minimize ``datafit(X W + b) + penalty(W)`` from a starting point.
 
         Parameters
         ----------
-        X : ndarray or sparse matrix of shape (n_samples, n_features)
-            Design matrix.
+        design : DenseDesign or ObservedDesign
+            The design matrix on the datafit's entries (:mod:`._design`).
         datafit : Squared or Logistic
-            Datafit of the problem.
+            Datafit of the problem, on the entries of ``design``.
         penalty : penalty object
             Any penalty.
         coefs : ndarray of shape (n_parts, n_features, n_outputs)
@@ -150,15 +197,21 @@ class FISTA:
         Returns
         -------
         result : SolverResult
-        """
-        return self._solve(X, datafit, penalty, coefs.copy(), intercept.copy())
 
-    def _solve(self, X, datafit, penalty, coefs, intercept):
+        Raises
+        ------
+        ValueError
+            If the datafit or the penalty lacks what :attr:`requires` lists.
+        """
+        self.requires.check(datafit, penalty)
+        return self._solve(design, datafit, penalty, coefs.copy(), intercept.copy())
+
+    def _solve(self, design, datafit, penalty, coefs, intercept):
         n_parts, _, n_outputs = coefs.shape
-        smooth = _SmoothPart(X, datafit, penalty, self.fit_intercept)
+        smooth = _SmoothPart(design, datafit, penalty, self.fit_intercept)
         lipschitz = n_parts * _datafit_lipschitz(
-            X, datafit, self.fit_intercept
-        ) + penalty.smooth_lipschitz(n_outputs)
+            design, datafit, self.fit_intercept
+        ) + smooth.penalty.smooth_lipschitz(n_outputs)
         null_intercept = (
             datafit.null_intercept() if self.fit_intercept else np.zeros_like(intercept)
         )
@@ -180,8 +233,9 @@ class FISTA:
             current = new
             if n_iter % self.check_every and n_iter != self.max_iter:
                 continue
+            predictions = current.linear + datafit.layout.spread(current.intercept)
             optimality = evaluate_optimality(
-                X, datafit, penalty, current.coefs, current.linear + current.intercept
+                design, datafit, penalty, current.coefs, predictions
             )
             gap = optimality.gap
             if np.isfinite(gap):
@@ -189,7 +243,7 @@ class FISTA:
             else:
                 if kkt_threshold is None:
                     kkt_threshold = self.tol * gradient_scale(
-                        X, datafit, null_intercept
+                        design, datafit, null_intercept
                     )
                 criterion = _mapping_norm(smooth, current, optimality, lipschitz)
                 threshold, what = kkt_threshold, "proximal gradient mapping"
@@ -215,7 +269,12 @@ class FISTA:
                 + np.vdot(gradient, delta.sum(axis=0))
                 + 0.5 * lipschitz * np.vdot(delta, delta)
             )
-            if new.value <= bound * (1 + 1e-12) + 1e-300:
+            # A step that does not move is accepted: in exact arithmetic its
+            # value is the momentum's, and backtracking further cannot change
+            # it (the values may still differ by round-off, as when the
+            # datafit is ~1e-14 and the momentum's predictions were
+            # extrapolated rather than computed).
+            if new.value <= bound * (1 + 1e-12) + 1e-300 or not np.any(delta):
                 return new, lipschitz
             if not np.isfinite(new.value):
                 raise FloatingPointError(
@@ -263,7 +322,7 @@ def _mapping_norm(smooth, point, optimality, lipschitz):
     return lipschitz * np.abs(point.coefs - moved).max(initial=0.0)
 
 
-def _datafit_lipschitz(X, datafit, fit_intercept):
+def _datafit_lipschitz(design, datafit, fit_intercept):
     """Lipschitz constant of the datafit's gradient as a function of ``W``.
 
     With intercepts, of ``W -> min_b datafit(X W + b)``. Its Hessian is at most
@@ -281,8 +340,8 @@ def _datafit_lipschitz(X, datafit, fit_intercept):
 
     Parameters
     ----------
-    X : ndarray or sparse matrix of shape (n_samples, n_features)
-        Design matrix.
+    design : DenseDesign or ObservedDesign
+        The design matrix on the datafit's entries.
     datafit : Squared or Logistic
         Datafit of the problem.
     fit_intercept : bool
@@ -294,22 +353,26 @@ def _datafit_lipschitz(X, datafit, fit_intercept):
         At least ``1e-12``.
     """
     scale = datafit.curvature * datafit.output_weights / datafit.normalizer
+    n_features = design.n_features
     if datafit.uniform:
-        weights, scale = 1.0, scale.max()
-        shape = (X.shape[1], 1)
+        # A dense design: one column of W stands for all.
+        X = design.X
+        shape, scale = (n_features, 1), scale.max()
 
-        def center(Z):
-            return Z - Z.mean(axis=0)
+        def hessian_product(v):
+            Z = np.asarray(X @ v.reshape(shape))
+            if fit_intercept:
+                Z = Z - Z.mean(axis=0)
+            return (np.asarray(X.T @ Z) * scale).ravel()
 
     else:
-        weights, center = datafit.observed_weights, datafit.center
-        shape = (X.shape[1], datafit.n_outputs)
+        weights, shape = datafit.observed_weights, (n_features, datafit.n_outputs)
 
-    def hessian_product(v):
-        Z = np.asarray(X @ v.reshape(shape))
-        if fit_intercept:
-            Z = center(Z)
-        return (np.asarray(X.T @ (weights * Z)) * scale).ravel()
+        def hessian_product(v):
+            Z = design.linear(v.reshape(shape))
+            if fit_intercept:
+                Z = datafit.center(Z)
+            return (design.adjoint(weights * Z) * scale).ravel()
 
     size = shape[0] * shape[1]
     operator = LinearOperator((size, size), matvec=hessian_product, dtype=np.float64)

@@ -1,15 +1,32 @@
 """Multi-task penalties on the coefficient matrix ``W`` (n_features, n_outputs).
 
 A penalty is a small parameter object (``get_params`` / ``set_params``) that
-knows its value, its proximal operator, its smooth part and the quantities a
-duality gap needs. Solvers use these methods on a stack of coefficient parts,
+computes what the solvers ask of it, on a stack of coefficient parts,
 ``coefs`` of shape ``(n_parts, n_features, n_outputs)`` whose sum is ``W``:
-one part for every penalty except :class:`Dirty`, which has two.
+one part for every penalty except :class:`Dirty`, which has two. The methods,
+each implemented by the penalties that have it (:class:`Penalty`, their base,
+implements none):
+
+- ``value(coefs)``: the penalty (every solver);
+- ``prox(coefs, step)``: proximal operator of ``step`` times the non-smooth
+  part (FISTA; the identity for a smooth penalty, which says so);
+- ``smooth_value(W)``, ``smooth_gradient(W)``, ``smooth_lipschitz(n_outputs)``:
+  the smooth part, taken by gradient steps (FISTA; all three or none);
+- ``prox_rows(rows, step, part, features)``, ``subdiff_distance(coefs,
+  grads)`` and ``restrict(features)``: a sum over the rows of ``W`` (block
+  coordinate descent, which works on the penalty restricted to a working set
+  of features), and ``compiled_row_prox()``: the same row prox compiled,
+  with the parameters it reads (the compiled epochs of the squared datafit
+  call it; without it the epochs run in Python);
+- ``dual_norm(C)``, ``conjugate(C)``: the duality gap (optional: without
+  them a solver stops on an optimality violation), and ``screen(C, radius)``:
+  gap-safe screening (optional).
 
 The dual quantities follow Fenchel duality for ``f(XW) + g(W)``: with
 ``Theta`` the gradient of the datafit, ``C = -X^T Theta`` must lie in the
-domain of the conjugate ``g*``; :meth:`dual_norm` says by how much ``C`` must be
-shrunk to get there and :meth:`conjugate` gives ``g*(C)``.
+domain of the conjugate ``g*``; ``dual_norm`` says by how much ``C`` must be
+shrunk to get there and ``conjugate`` gives ``g*(C)`` (None where it is not
+computable).
 """
 
 from numbers import Integral, Real
@@ -18,7 +35,13 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval
 
-from ._bcd_kernels import ROW_PROX_CODES
+from ._row_proxes import (
+    _dirty_row_prox,
+    _elastic_net_row_prox,
+    _l1_row_prox,
+    _l2_row_prox,
+    _l21_row_prox,
+)
 
 __all__ = [
     "L1",
@@ -29,6 +52,7 @@ __all__ = [
     "GraphLaplacian",
     "L21ElasticNet",
     "MeanRegularized",
+    "Penalty",
     "TraceNorm",
 ]
 
@@ -68,84 +92,61 @@ def _l1_distance(rows, grads, alpha):
     return np.linalg.norm(np.where(rows != 0, active, inactive), axis=-1)
 
 
-class _Penalty(BaseEstimator):
-    """Base class: a penalty with a prox and, optionally, a smooth part.
+class Penalty(BaseEstimator):
+    """Base class of the penalties: parameters and structure, no computation.
 
-    Subclasses set ``row_separable`` when the penalty is a sum over the rows
-    of ``W`` (features), which block coordinate descent requires, and
-    ``relates_tasks`` when it couples the columns of ``W`` task by task, which
-    requires one column per task. Their parameters are declared in
-    ``_parameter_constraints`` (scikit-learn's parameter validation), so an
-    invalid value is reported with the penalty's own class name.
+    A penalty is a parameter object (``get_params`` / ``set_params``, so that
+    its parameters grid-search as ``penalty__alpha``) that declares its
+    structure and implements the methods a solver calls. This class
+    implements none of those methods: a penalty that lacks one is a penalty
+    that a solver needing it refuses, with the names of the missing methods
+    (each solver lists what it needs: ``BlockCoordinateDescent.requires``,
+    ``FISTA.requires``). There is no identity prox or zero smooth part to
+    inherit by accident: a penalty without a smooth part or without a
+    non-smooth part says so in its own methods.
+
+    Attributes
+    ----------
+    n_parts : int
+        Number of coefficient parts (``W`` is their sum); 1 but for
+        :class:`Dirty`.
+    part_names : tuple of str or None
+        Names of the parts, for the fitted ``coef_<name>_`` attributes.
+    part_is_entrywise : tuple of bool
+        For each part, whether its row prox acts entry by entry (one step per
+        output) rather than on the row as a block.
+    relates_tasks : bool
+        Whether the penalty couples the columns of ``W`` task by task, which
+        needs one column per task.
     """
 
     n_parts = 1
     part_names = None
     part_is_entrywise = (False,)
-    row_separable = False
     relates_tasks = False
 
-    _parameter_constraints = {"alpha": _NON_NEGATIVE}
+    _parameter_constraints = {}
 
-    def _validate(self, n_tasks):
-        """Check the parameters, and those that depend on the number of tasks.
+    def validate(self, n_features, n_outputs):
+        """Check the parameters, and those that depend on the problem's shape.
+
+        Called by the estimators at ``fit``, before any solver.
+
+        Parameters
+        ----------
+        n_features : int
+            Number of features (rows of ``W``).
+        n_outputs : int
+            Number of outputs (columns of ``W``).
 
         Raises
         ------
         InvalidParameterError
             If a parameter violates ``_parameter_constraints``.
         ValueError
-            If a parameter does not fit ``n_tasks``.
+            If a parameter does not fit the shape of ``W``.
         """
         self._validate_params()
-
-    def value(self, coefs):
-        """Penalty value at ``coefs`` of shape (n_parts, n_features, n_outputs)."""
-        return self.nonsmooth_value(coefs) + self.smooth_value(coefs[0])
-
-    def nonsmooth_value(self, coefs):
-        """Value of the part handled by :meth:`prox`."""
-        return 0.0
-
-    def prox(self, coefs, step):
-        """Proximal operator of ``step`` times the non-smooth part."""
-        return coefs
-
-    def smooth_value(self, W):
-        """Value of the smooth part (handled by gradient steps)."""
-        return 0.0
-
-    def smooth_gradient(self, W):
-        """Gradient of the smooth part, or None when there is none."""
-        return None
-
-    def smooth_lipschitz(self, n_tasks):
-        """Lipschitz constant of :meth:`smooth_gradient` for ``n_tasks`` columns."""
-        return 0.0
-
-    def dual_norm(self, C):
-        """Smallest ``s`` with ``C / max(s, 1)`` in the domain of the conjugate."""
-        return 0.0
-
-    def conjugate(self, C):
-        """Conjugate ``g*(C)`` for ``C`` in its domain, or None if not computable."""
-        return None
-
-    def screen(self, C, radius):
-        """Rows of ``W`` proved zero at the optimum by a gap-safe sphere test.
-
-        Parameters
-        ----------
-        C : ndarray of shape (n_features, n_outputs)
-            ``-X^T Theta`` for a dual feasible point ``Theta``.
-        radius : ndarray of shape (n_features,)
-            Bound on ``||X_j^T (Theta - Theta*)||_2`` for each feature.
-
-        Returns
-        -------
-        screened : ndarray of bool of shape (n_features,)
-        """
-        return np.zeros(C.shape[0], dtype=bool)
 
     def alpha_max(self, C):
         """Smallest ``alpha`` giving ``W = 0`` when ``C`` is minus the gradient at 0."""
@@ -155,60 +156,31 @@ class _Penalty(BaseEstimator):
         )
 
 
-class _RowSeparablePenalty(_Penalty):
-    """A penalty that is a sum over the rows of ``W``: block coordinate descent."""
+class _RowSeparablePenalty(Penalty):
+    """A sum over the rows of ``W``, the same on every row.
 
-    row_separable = True
+    Its prox is its row prox on every row, and restricted to some features it
+    is itself. The row-separable penalties implement, besides ``value``,
+    ``prox_rows(rows, step, part, features)``, ``subdiff_distance(coefs,
+    grads)`` and ``compiled_row_prox()`` (see
+    ``BlockCoordinateDescent.requires``).
+    """
+
+    _parameter_constraints = {"alpha": _NON_NEGATIVE}
 
     def prox(self, coefs, step):
+        """Proximal operator of ``step`` times the penalty: each row's prox."""
+        features = np.arange(coefs.shape[1])
         return np.stack(
-            [self.prox_rows(coefs[part], step, part) for part in range(self.n_parts)]
+            [
+                self.prox_rows(coefs[part], step, part, features)
+                for part in range(self.n_parts)
+            ]
         )
 
-    def prox_rows(self, rows, step, part=0):
-        """Proximal operator of ``step`` times the penalty, row by row.
-
-        Parameters
-        ----------
-        rows : ndarray of shape (n_rows, n_outputs) or (n_outputs,)
-            Rows of one coefficient part.
-        step : float or ndarray of shape (n_rows, 1)
-            Step size(s).
-        part : int, default=0
-            Which coefficient part the rows belong to.
-
-        Returns
-        -------
-        rows : ndarray of the same shape
-        """
-        raise NotImplementedError
-
-    def row_prox_code(self):
-        """Code and parameters of the row prox in the compiled epochs.
-
-        Returns
-        -------
-        code : tuple of (int, tuple of float)
-            See :data:`~sklearn_mtl.linear_model._bcd_kernels.ROW_PROX_CODES`.
-        """
-        raise NotImplementedError
-
-    def subdiff_distance(self, coefs, grads):
-        """Distance of minus the gradient to the subdifferential, row by row.
-
-        Parameters
-        ----------
-        coefs : ndarray of shape (n_parts, n_rows, n_outputs)
-            Rows of the coefficient parts.
-        grads : ndarray of shape (n_rows, n_outputs)
-            Gradient of the datafit with respect to ``W`` on these rows.
-
-        Returns
-        -------
-        distances : ndarray of shape (n_rows,)
-            Zero exactly where the optimality condition of the row holds.
-        """
-        raise NotImplementedError
+    def restrict(self, features):
+        """The penalty on the rows ``features`` of ``W``: itself (the same on all)."""
+        return self
 
 
 class L1(_RowSeparablePenalty):
@@ -233,13 +205,13 @@ class L1(_RowSeparablePenalty):
     def __init__(self, alpha=1.0):
         self.alpha = alpha
 
-    def row_prox_code(self):
-        return ROW_PROX_CODES["l1"], (self.alpha,)
+    def compiled_row_prox(self):
+        return _l1_row_prox, (self.alpha,)
 
-    def nonsmooth_value(self, coefs):
+    def value(self, coefs):
         return self.alpha * np.abs(coefs[0]).sum()
 
-    def prox_rows(self, rows, step, part=0):
+    def prox_rows(self, rows, step, part, features):
         return _soft_threshold(rows, self.alpha * step)
 
     def subdiff_distance(self, coefs, grads):
@@ -280,13 +252,13 @@ class L2(_RowSeparablePenalty):
     def __init__(self, alpha=1.0):
         self.alpha = alpha
 
-    def row_prox_code(self):
-        return ROW_PROX_CODES["l2"], (self.alpha,)
+    def compiled_row_prox(self):
+        return _l2_row_prox, (self.alpha,)
 
-    def nonsmooth_value(self, coefs):
+    def value(self, coefs):
         return 0.5 * self.alpha * np.sum(coefs[0] ** 2)
 
-    def prox_rows(self, rows, step, part=0):
+    def prox_rows(self, rows, step, part, features):
         return rows / (1.0 + self.alpha * step)
 
     def subdiff_distance(self, coefs, grads):
@@ -321,13 +293,13 @@ class L21(_RowSeparablePenalty):
     def __init__(self, alpha=1.0):
         self.alpha = alpha
 
-    def row_prox_code(self):
-        return ROW_PROX_CODES["l21"], (self.alpha,)
+    def compiled_row_prox(self):
+        return _l21_row_prox, (self.alpha,)
 
-    def nonsmooth_value(self, coefs):
+    def value(self, coefs):
         return self.alpha * np.linalg.norm(coefs[0], axis=1).sum()
 
-    def prox_rows(self, rows, step, part=0):
+    def prox_rows(self, rows, step, part, features):
         return _group_soft_threshold(rows, self.alpha * step)
 
     def subdiff_distance(self, coefs, grads):
@@ -380,15 +352,15 @@ class L21ElasticNet(_RowSeparablePenalty):
     def _strengths(self):
         return self.alpha * self.l1_ratio, self.alpha * (1.0 - self.l1_ratio)
 
-    def row_prox_code(self):
-        return ROW_PROX_CODES["elastic_net"], self._strengths
+    def compiled_row_prox(self):
+        return _elastic_net_row_prox, self._strengths
 
-    def nonsmooth_value(self, coefs):
+    def value(self, coefs):
         group, ridge = self._strengths
         W = coefs[0]
         return group * np.linalg.norm(W, axis=1).sum() + 0.5 * ridge * np.sum(W**2)
 
-    def prox_rows(self, rows, step, part=0):
+    def prox_rows(self, rows, step, part, features):
         group, ridge = self._strengths
         return _group_soft_threshold(rows, group * step) / (1.0 + ridge * step)
 
@@ -457,14 +429,14 @@ class Dirty(_RowSeparablePenalty):
         "alpha_sparse": _NON_NEGATIVE,
     }
 
-    def row_prox_code(self):
-        return ROW_PROX_CODES["dirty"], (self.alpha_group, self.alpha_sparse)
+    def compiled_row_prox(self):
+        return _dirty_row_prox, (self.alpha_group, self.alpha_sparse)
 
-    def nonsmooth_value(self, coefs):
+    def value(self, coefs):
         group = self.alpha_group * np.linalg.norm(coefs[0], axis=1).sum()
         return group + self.alpha_sparse * np.abs(coefs[1]).sum()
 
-    def prox_rows(self, rows, step, part=0):
+    def prox_rows(self, rows, step, part, features):
         if part == 0:
             return _group_soft_threshold(rows, self.alpha_group * step)
         return _soft_threshold(rows, self.alpha_sparse * step)
@@ -490,7 +462,7 @@ class Dirty(_RowSeparablePenalty):
         return group & sparse
 
 
-class TraceNorm(_Penalty):
+class TraceNorm(Penalty):
     """Low-rank penalty: ``alpha * ||W||_*``, the sum of singular values of ``W``.
 
     Task coefficient vectors are pushed into a shared low-dimensional subspace.
@@ -507,10 +479,12 @@ class TraceNorm(_Penalty):
     TraceNorm(alpha=0.5)
     """
 
+    _parameter_constraints = {"alpha": _NON_NEGATIVE}
+
     def __init__(self, alpha=1.0):
         self.alpha = alpha
 
-    def nonsmooth_value(self, coefs):
+    def value(self, coefs):
         return self.alpha * np.linalg.svd(coefs[0], compute_uv=False).sum()
 
     def prox(self, coefs, step):
@@ -528,19 +502,26 @@ class TraceNorm(_Penalty):
         return _spectral_norm(C)
 
 
-class _QuadraticTaskPenalty(_Penalty):
-    """``1/2 * tr(W Q W^T)`` for a task-by-task matrix ``Q``: a smooth penalty."""
+class _QuadraticTaskPenalty(Penalty):
+    """``1/2 * tr(W Q W^T)`` for a task-by-task matrix ``Q``: a smooth penalty.
+
+    Subclasses give ``Q`` (``_task_matrix``).
+    """
 
     relates_tasks = True
 
     _parameter_constraints = {"alpha": _NON_NEGATIVE, "beta": _NON_NEGATIVE}
 
-    def _task_matrix(self, n_tasks):
-        raise NotImplementedError
-
     def _task_product(self, W):
         """``W Q``: the gradient of the penalty."""
         return W @ self._task_matrix(W.shape[1])
+
+    def value(self, coefs):
+        return self.smooth_value(coefs[0])
+
+    def prox(self, coefs, step):
+        """The identity: the penalty is smooth, all of it a gradient step's."""
+        return coefs
 
     def smooth_value(self, W):
         return 0.5 * np.vdot(self._task_product(W), W)
@@ -550,6 +531,10 @@ class _QuadraticTaskPenalty(_Penalty):
 
     def smooth_lipschitz(self, n_tasks):
         return float(np.linalg.eigvalsh(self._task_matrix(n_tasks))[-1])
+
+    def dual_norm(self, C):
+        """0: every ``C`` is in the domain of the conjugate (a quadratic's)."""
+        return 0.0
 
     def conjugate(self, C):
         if self.beta == 0:
@@ -627,8 +612,9 @@ class GraphLaplacian(_QuadraticTaskPenalty):
         self.adjacency = adjacency
         self.beta = beta
 
-    def _validate(self, n_tasks):
-        super()._validate(n_tasks)
+    def validate(self, n_features, n_outputs):
+        super().validate(n_features, n_outputs)
+        n_tasks = n_outputs
         if self.adjacency is None:
             return
         adjacency = np.asarray(self.adjacency, dtype=np.float64)
@@ -662,7 +648,7 @@ class GraphLaplacian(_QuadraticTaskPenalty):
         return self.alpha * laplacian + self.beta * np.eye(n_tasks)
 
 
-class Clustered(_Penalty):
+class Clustered(Penalty):
     """Convex relaxation of clustered multi-task learning.
 
     ``alpha * eta * (1 + eta) * min_M tr(W (eta I + M)^{-1} W^T)`` with
@@ -703,12 +689,13 @@ class Clustered(_Penalty):
         self.beta = beta
         self.n_clusters = n_clusters
 
-    def _validate(self, n_tasks):
-        super()._validate(n_tasks)
-        if self.n_clusters > n_tasks:
+    def validate(self, n_features, n_outputs):
+        super().validate(n_features, n_outputs)
+        if self.n_clusters > n_outputs:
             raise ValueError(
                 f"Expected n_clusters of Clustered to be an integer between 1 and "
-                f"the number of tasks ({n_tasks}); got {self.n_clusters!r} instead."
+                f"the number of tasks ({n_outputs}); got {self.n_clusters!r} "
+                "instead."
             )
 
     @property
@@ -723,6 +710,13 @@ class Clustered(_Penalty):
             np.sqrt(eigenvalues), self._eta, self.n_clusters
         )
         return eigenvectors, eigenvalues, weights
+
+    def value(self, coefs):
+        return self.smooth_value(coefs[0])
+
+    def prox(self, coefs, step):
+        """The identity: the penalty is smooth, all of it a gradient step's."""
+        return coefs
 
     def smooth_value(self, W):
         _, eigenvalues, weights = self._relaxed_clusters(W)

@@ -1,4 +1,4 @@
-"""What both solvers share: the duality gap, the stopping rule and the result."""
+"""What both solvers share: contracts, duality gap, stopping rule and result."""
 
 import warnings
 from dataclasses import dataclass
@@ -7,6 +7,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 __all__ = [
+    "Contract",
     "Optimality",
     "SolverResult",
     "evaluate_optimality",
@@ -14,6 +15,87 @@ __all__ = [
     "null_gradient",
     "warn_not_converged",
 ]
+
+
+@dataclass(frozen=True)
+class Contract:
+    """What a solver calls on a datafit and on a penalty.
+
+    A solver declares its contract as a class attribute (``requires``) and
+    checks it before it computes anything, so that a pair it cannot handle
+    is refused with the names of what is missing, rather than failing
+    halfway (or, worse, running on a default that does nothing).
+
+    Parameters
+    ----------
+    solver : str
+        Name of the solver, for the messages.
+    datafit : tuple of str
+        Methods and attributes every datafit must have.
+    penalty : tuple of str
+        Methods every penalty must have.
+    together : tuple of tuple of str, default=()
+        Groups of penalty methods that go together: all or none (a penalty
+        with none of them has no such part).
+    optional : tuple of str, default=()
+        Penalty methods the solver uses when present (documentation: what
+        it does without them is the solver's business).
+    hint : str, default=""
+        What to do instead, appended to the message about a penalty.
+    """
+
+    solver: str
+    datafit: tuple
+    penalty: tuple
+    together: tuple = ()
+    optional: tuple = ()
+    hint: str = ""
+
+    def missing(self, datafit, penalty):
+        """Names the datafit and the penalty lack, as two lists."""
+        datafit_missing = [name for name in self.datafit if not hasattr(datafit, name)]
+        penalty_missing = [name for name in self.penalty if not hasattr(penalty, name)]
+        for group in self.together:
+            present = [name for name in group if hasattr(penalty, name)]
+            if present:
+                penalty_missing += [name for name in group if name not in present]
+        return datafit_missing, penalty_missing
+
+    def accepts(self, datafit, penalty):
+        """Whether the solver can handle this pair."""
+        return not any(self.missing(datafit, penalty))
+
+    def check(self, datafit, penalty):
+        """Raise a ValueError naming what the datafit or the penalty lacks.
+
+        Raises
+        ------
+        ValueError
+            If a required method (or attribute) is missing, or a group of
+            methods that go together is incomplete.
+        """
+        datafit_missing, penalty_missing = self.missing(datafit, penalty)
+        if datafit_missing:
+            raise ValueError(
+                f"Solver {self.solver!r} cannot handle the "
+                f"{type(datafit).__name__} datafit: it has no "
+                f"{', '.join(datafit_missing)}."
+            )
+        if penalty_missing:
+            groups = [
+                group
+                for group in self.together
+                if any(name in penalty_missing for name in group)
+            ]
+            note = "".join(
+                f" ({', '.join(group)} go together: all of them or none)"
+                for group in groups
+            )
+            raise ValueError(
+                f"Solver {self.solver!r} cannot handle the "
+                f"{type(penalty).__name__} penalty: it has no "
+                f"{', '.join(penalty_missing)}{note}. {self.hint}".rstrip()
+            )
 
 
 @dataclass
@@ -51,7 +133,7 @@ class Optimality:
     gradient: np.ndarray
 
 
-def evaluate_optimality(X, datafit, penalty, coefs, Z):
+def evaluate_optimality(design, datafit, penalty, coefs, Z):
     """Primal objective and duality gap at ``coefs`` with predictions ``Z``.
 
     The intercepts in ``Z`` must be optimal for the gap to be valid: the dual
@@ -60,26 +142,30 @@ def evaluate_optimality(X, datafit, penalty, coefs, Z):
 
     Parameters
     ----------
-    X : ndarray or sparse matrix of shape (n_samples, n_features)
-        Design matrix, restricted to the features of ``coefs``.
+    design : DenseDesign, ObservedDesign or GatheredDesign
+        Design of the problem (:mod:`._design`), restricted to the features
+        of ``coefs``.
     datafit : Squared or Logistic
-        Datafit of the problem.
+        Datafit of the problem, on the entries of ``design``.
     penalty : penalty object
         Penalty of the problem.
     coefs : ndarray of shape (n_parts, n_features, n_outputs)
         Coefficient parts.
-    Z : ndarray of shape (n_samples, n_outputs)
-        Linear predictions ``X W + b``.
+    Z : ndarray
+        Entry array of the linear predictions ``X W + b``.
 
     Returns
     -------
     optimality : Optimality
-        ``gap`` is NaN when the penalty's conjugate is not computable (or its
-        dual domain is empty, as for an unpenalized lasso); ``gradient`` is the
-        gradient of the datafit with respect to ``W``.
+        ``gap`` is NaN when the penalty has no ``dual_norm`` and
+        ``conjugate``, when its conjugate is not computable (None), or when
+        its dual domain is empty (as for an unpenalized lasso); ``gradient``
+        is the gradient of the datafit with respect to ``W``.
     """
-    gradient = np.asarray(X.T @ datafit.gradient(Z))
+    gradient = design.adjoint(datafit.gradient(Z))
     primal = datafit.value(Z) + penalty.value(coefs)
+    if not (hasattr(penalty, "dual_norm") and hasattr(penalty, "conjugate")):
+        return Optimality(primal, np.nan, gradient)
     dual_norm = penalty.dual_norm(-gradient)
     if not np.isfinite(dual_norm):
         return Optimality(primal, np.nan, gradient)
@@ -101,13 +187,13 @@ def warn_not_converged(solver, max_iter, criterion, threshold, what):
     )
 
 
-def null_gradient(X, datafit, null_intercept):
+def null_gradient(design, datafit, null_intercept):
     """Gradient of the datafit with respect to ``W`` at ``W = 0``."""
-    Z = np.broadcast_to(null_intercept, (X.shape[0], null_intercept.size))
-    return np.asarray(X.T @ datafit.gradient(Z))
+    Z = datafit.layout.constant(null_intercept)
+    return design.adjoint(datafit.gradient(Z))
 
 
-def gradient_scale(X, datafit, null_intercept):
+def gradient_scale(design, datafit, null_intercept):
     """Largest gradient entry at ``W = 0``: the reference of the KKT tolerance."""
-    gradient = null_gradient(X, datafit, null_intercept)
+    gradient = null_gradient(design, datafit, null_intercept)
     return max(np.abs(gradient).max(initial=0.0), np.finfo(float).tiny)

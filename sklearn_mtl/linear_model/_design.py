@@ -1,0 +1,403 @@
+"""The design: every product of ``X`` with ``W`` or a gradient in the solvers.
+
+A solver never touches ``X`` directly. It asks a *design* for
+
+- ``linear(W)``: the linear predictions ``X W`` on the datafit's entries;
+- ``adjoint(G)``: ``X^T G`` for an entry array ``G`` (a gradient), of shape
+  ``(n_features, n_outputs)``;
+- ``columns(features)`` and ``working_set(features)``: the design restricted
+  to some features (the latter stored for block coordinate descent);
+- on a working set, the compiled epochs (:meth:`squared_epoch`) and the
+  per-column gradient and update of the logistic epochs.
+
+Designs, by layout of the entries (:mod:`._layouts`):
+
+- :class:`DenseDesign`: every (row, output) pair; ``X`` as given (dense or
+  CSC), products by BLAS or scipy.
+- the observed labels only, products by compiled loops over the labels:
+  :class:`GatheredDesign` holds one row of ``X`` per label (by columns:
+  ``X.T`` in C order, or CSC), so that every loop runs over each output's
+  labels contiguously; when that copy would be large (many labels per row
+  and many features, see :data:`GATHER_BUDGET`), :class:`ObservedDesign`
+  reads ``X`` by rows instead and gathers its working sets only.
+
+:func:`make_design` picks the observed labels when the fraction of entries
+observed is below :data:`OBSERVED_BELOW`, the dense entries otherwise.
+"""
+
+import numpy as np
+from scipy import sparse
+
+from ._bcd_kernels import (
+    observed_epoch_dense,
+    observed_epoch_sparse,
+    squared_epoch_dense,
+    squared_epoch_sparse,
+)
+from ._design_kernels import (
+    gathered_adjoint_dense,
+    gathered_adjoint_sparse,
+    gathered_linear_dense,
+    gathered_linear_sparse,
+    rows_adjoint_dense,
+    rows_adjoint_sparse,
+    rows_linear_dense,
+    rows_linear_sparse,
+)
+from ._layouts import DenseLayout, ObservedLayout
+
+__all__ = [
+    "LAYOUTS",
+    "OBSERVED_BELOW",
+    "DenseDesign",
+    "GatheredDesign",
+    "ObservedDesign",
+    "make_design",
+    "prepare",
+]
+
+#: Below this fraction of observed (row, output) entries, the solvers work on
+#: the observed entries only. Measured with ``benchmarks/linear_observed.py``
+#: (part "crossover"): an epoch of block coordinate descent and an iteration
+#: of FISTA on the observed entries cost about what the dense ones cost at
+#: 0.6-0.8 of the entries observed (the labels are gathered once per working
+#: set, and every output's labels are a contiguous run); below it the
+#: observed entries win in proportion to the fraction missing, above it the
+#: dense products (BLAS, and the rank-one update of a fully observed ``Y``)
+#: win. 0.5 keeps a margin on the dense side, where the observed design also
+#: costs more memory (one row of ``X`` per label in a working set).
+OBSERVED_BELOW = 0.3
+
+#: The layouts a solver can be asked to use; "auto" chooses by the fraction.
+LAYOUTS = ("auto", "dense", "observed")
+
+#: An observed-entries design gathers ``X`` at the labels' rows (one row per
+#: label) when the copy holds at most this many times the entries of ``X``
+#: (School, one label per row: once), or at most ``GATHER_BYTES``.
+GATHER_BUDGET = 2.0
+GATHER_BYTES = 2**28
+
+
+def _intp(array):
+    return np.ascontiguousarray(array, dtype=np.intp)
+
+
+def make_design(X, observed, layout="auto"):
+    """The design of ``X`` for the entries ``observed``.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Validated design matrix.
+    observed : ndarray of bool of shape (n_samples, n_outputs)
+        The entries of the datafit: observed labels of positive weight.
+    layout : {"auto", "dense", "observed"}, default="auto"
+        "auto": :class:`ObservedDesign` when the fraction of ``observed`` is
+        below :data:`OBSERVED_BELOW`, :class:`DenseDesign` otherwise.
+
+    Returns
+    -------
+    design : DenseDesign, GatheredDesign or ObservedDesign
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f"Expected layout in {LAYOUTS}; got {layout!r} instead.")
+    if layout == "auto":
+        fraction = observed.mean() if observed.size else 1.0
+        layout = "observed" if fraction < OBSERVED_BELOW else "dense"
+    if layout == "dense":
+        return DenseDesign(X, DenseLayout(*observed.shape))
+    labels = ObservedLayout.from_mask(observed)
+    if sparse.issparse(X):
+        row_sizes = np.diff(X.tocsr().indptr)
+        size, gathered = X.nnz, int(row_sizes[labels.rows].sum())
+        item_bytes = 12
+    else:
+        size, gathered, item_bytes = X.size, labels.n_labels * X.shape[1], 8
+    if gathered <= max(GATHER_BUDGET * size, GATHER_BYTES / item_bytes):
+        return ObservedDesign(X, labels).working_set(np.arange(X.shape[1]))
+    return ObservedDesign(X, labels)
+
+
+def prepare(X, datafit, layout="auto"):
+    """The design of ``X`` for ``datafit`` and the datafit on its entries.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Validated design matrix.
+    datafit : Squared or Logistic
+        A datafit on every (row, output) entry (its ``observed_weights`` say
+        which entries count).
+    layout : {"auto", "dense", "observed"}, default="auto"
+        See :func:`make_design`.
+
+    Returns
+    -------
+    design : DenseDesign or ObservedDesign
+    datafit : Squared or Logistic
+        ``datafit`` itself, or the same datafit on the observed entries.
+    """
+    design = make_design(X, datafit.observed_weights > 0, layout)
+    return design, datafit.on(design.layout)
+
+
+class DenseDesign:
+    """``X`` on every (row, output) entry: entry arrays ``(n_samples, n_outputs)``.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Design matrix (CSC when sparse).
+    layout : DenseLayout
+        The layout of the entries.
+    """
+
+    def __init__(self, X, layout):
+        self.X = X
+        self.layout = layout
+        self.sparse = sparse.issparse(X)
+
+    @property
+    def n_features(self):
+        return self.X.shape[1]
+
+    def linear(self, W):
+        """``X W`` of shape (n_samples, n_outputs)."""
+        return np.asarray(self.X @ W)
+
+    def adjoint(self, G):
+        """``X^T G`` of shape (n_features, n_outputs)."""
+        return np.asarray(self.X.T @ G)
+
+    def columns(self, features):
+        """The design restricted to ``features``."""
+        return DenseDesign(self.X[:, features], self.layout)
+
+    def squares(self):
+        """The design of the squared entries of ``X``."""
+        X = self.X.multiply(self.X).tocsc() if self.sparse else self.X**2
+        return DenseDesign(X, self.layout)
+
+    def working_set(self, features):
+        """The design of ``features`` stored for the compiled epochs."""
+        X = self.X[:, features]
+        X = X.tocsc() if self.sparse else np.asfortranarray(X)
+        if self.sparse:
+            X.indptr, X.indices = _intp(X.indptr), _intp(X.indices)
+        return DenseDesign(X, self.layout)
+
+    def kernel_entries(self, entries):
+        """An entry array as the compiled epochs want it: Fortran order."""
+        return np.asfortranarray(entries)
+
+    def squared_epoch(self, datafit, weights, residuals, coefs, intercept, *rest):
+        """One compiled epoch of the squared datafit (see :mod:`._bcd_kernels`).
+
+        ``rest`` is ``(means, fit_intercept, block_steps, entry_steps, prox,
+        params, entrywise)``.
+        """
+        # The kernels take the Fortran-ordered arrays transposed (C order).
+        shared = (datafit.output_weights, datafit.uniform, datafit.normalizer)
+        arrays = (residuals.T, coefs, intercept)
+        if self.sparse:
+            X = self.X
+            squared_epoch_sparse(
+                X.indptr, X.indices, X.data, weights.T, *shared, *arrays, *rest
+            )
+        else:
+            squared_epoch_dense(self.X.T, weights.T, *shared, *arrays, *rest)
+
+    def _column(self, j):
+        """Rows and values of the nonzero entries of column ``j`` (all if dense)."""
+        if not self.sparse:
+            return slice(None), self.X[:, j]
+        start, stop = self.X.indptr[j], self.X.indptr[j + 1]
+        return self.X.indices[start:stop], self.X.data[start:stop]
+
+    def column_gradient(self, j, G):
+        """``X[:, j]^T G``: the gradient of row ``j`` of ``W``, shape (n_outputs,)."""
+        rows, values = self._column(j)
+        return values @ G[rows]
+
+    def column_update(self, j, delta, linear):
+        """``linear += X[:, j] delta`` in place (row ``j`` of ``W`` moved)."""
+        rows, values = self._column(j)
+        linear[rows] += np.outer(values, delta)
+
+
+class ObservedDesign:
+    """``X`` on the observed labels only: flat entry arrays, output by output.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Design matrix; stored in C order (dense) or CSR, for row access.
+    layout : ObservedLayout
+        The labels: their rows and each output's range.
+    """
+
+    def __init__(self, X, layout):
+        self.sparse = sparse.issparse(X)
+        self.X = X.tocsr() if self.sparse else np.ascontiguousarray(X)
+        self.layout = layout
+        self._by_columns = X if self.sparse and X.format == "csc" else None
+
+    @property
+    def n_features(self):
+        return self.X.shape[1]
+
+    def linear(self, W):
+        """``x_{row(l)} . W[:, output(l)]`` for every label ``l``, shape (n_labels,)."""
+        layout = self.layout
+        out = np.empty(layout.n_labels)
+        W_t = np.ascontiguousarray(W.T)
+        if self.sparse:
+            X = self.X
+            rows_linear_sparse(
+                X.indptr, X.indices, X.data, layout.rows, layout.offsets, W_t, out
+            )
+        else:
+            rows_linear_dense(self.X, layout.rows, layout.offsets, W_t, out)
+        return out
+
+    def adjoint(self, G):
+        """``X^T G`` over the labels, shape (n_features, n_outputs)."""
+        layout = self.layout
+        out_t = np.zeros((layout.n_outputs, self.n_features))
+        G = np.ascontiguousarray(G, dtype=np.float64)
+        if self.sparse:
+            X = self.X
+            rows_adjoint_sparse(
+                X.indptr, X.indices, X.data, layout.rows, layout.offsets, G, out_t
+            )
+        else:
+            rows_adjoint_dense(self.X, layout.rows, layout.offsets, G, out_t)
+        return out_t.T
+
+    def columns(self, features):
+        return ObservedDesign(self.X[:, features], self.layout)
+
+    def squares(self):
+        X = self.X.multiply(self.X).tocsr() if self.sparse else self.X**2
+        return ObservedDesign(X, self.layout)
+
+    def working_set(self, features):
+        """The rows of the labels and columns ``features``, one row per label.
+
+        Gathered from a copy of ``X`` by columns (``X.T`` in C order, or CSC),
+        made the first time: one pass over the labels per working set.
+        """
+        rows = self.layout.rows
+        if self._by_columns is None:
+            self._by_columns = (
+                self.X.tocsc() if self.sparse else np.ascontiguousarray(self.X.T)
+            )
+        if self.sparse:
+            X = self._by_columns[:, features].tocsr()[rows].tocsc()
+            X.indptr, X.indices = _intp(X.indptr), _intp(X.indices)
+        else:
+            # (n_features, n_labels) in C order: its transpose is Fortran.
+            X = self._by_columns[np.ix_(features, rows)].T
+        return GatheredDesign(X, self.layout)
+
+
+class GatheredDesign:
+    """``X`` on the observed labels, one row of ``X`` per label.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_labels, n_features)
+        Row ``l`` is the row of ``X`` of label ``l``: Fortran order (dense)
+        or CSC with ``intp`` indices.
+    layout : ObservedLayout
+        The labels.
+    """
+
+    def __init__(self, X, layout):
+        self.X = X
+        self.layout = layout
+        self.sparse = sparse.issparse(X)
+
+    def columns(self, features):
+        """The design restricted to ``features``."""
+        if self.sparse:
+            X = self.X[:, features]
+            X.indptr, X.indices = _intp(X.indptr), _intp(X.indices)
+        else:
+            X = self.X.T[features].T
+        return GatheredDesign(X, self.layout)
+
+    working_set = columns
+
+    def squares(self):
+        if self.sparse:
+            X = self.X.multiply(self.X).tocsc()
+            X.indptr, X.indices = _intp(X.indptr), _intp(X.indices)
+        else:
+            X = np.asfortranarray(self.X**2)
+        return GatheredDesign(X, self.layout)
+
+    @property
+    def n_features(self):
+        return self.X.shape[1]
+
+    def linear(self, W):
+        layout = self.layout
+        out = np.empty(layout.n_labels)
+        W = np.ascontiguousarray(W)
+        if self.sparse:
+            X = self.X
+            gathered_linear_sparse(X.indptr, X.indices, X.data, layout.outputs, W, out)
+        else:
+            gathered_linear_dense(self.X.T, layout.offsets, W, out)
+        return out
+
+    def adjoint(self, G):
+        layout = self.layout
+        out = np.empty((self.n_features, layout.n_outputs))
+        G = np.ascontiguousarray(G, dtype=np.float64)
+        if self.sparse:
+            X = self.X
+            gathered_adjoint_sparse(X.indptr, X.indices, X.data, layout.outputs, G, out)
+        else:
+            gathered_adjoint_dense(self.X.T, layout.offsets, G, out)
+        return out
+
+    def kernel_entries(self, entries):
+        return np.ascontiguousarray(entries)
+
+    def squared_epoch(self, datafit, weights, residuals, coefs, intercept, *rest):
+        """One compiled epoch of the squared datafit on the labels."""
+        layout = self.layout
+        if self.sparse:
+            X = self.X
+            observed_epoch_sparse(
+                X.indptr, X.indices, X.data, layout.offsets, layout.outputs,
+                weights, datafit.normalizer, residuals, coefs, intercept, *rest,
+            )  # fmt: skip
+        else:
+            observed_epoch_dense(
+                self.X.T, layout.offsets, weights, datafit.normalizer, residuals,
+                coefs, intercept, *rest,
+            )  # fmt: skip
+
+    def column_gradient(self, j, G):
+        layout = self.layout
+        if not self.sparse:
+            return layout.sums(self.X[:, j] * G)
+        labels, values = self._column(j)
+        return np.bincount(
+            layout.outputs[labels], values * G[labels], minlength=layout.n_outputs
+        )
+
+    def column_update(self, j, delta, linear):
+        layout = self.layout
+        if not self.sparse:
+            linear += self.X[:, j] * layout.spread(delta)
+            return
+        labels, values = self._column(j)
+        linear[labels] += values * delta[layout.outputs[labels]]
+
+    def _column(self, j):
+        start, stop = self.X.indptr[j], self.X.indptr[j + 1]
+        return self.X.indices[start:stop], self.X.data[start:stop]
