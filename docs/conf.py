@@ -14,6 +14,17 @@ from datetime import date
 
 import sklearn_mtl
 
+# The gallery runs on the real data sets, which the examples load with the
+# package's fetch_* functions (no data_home argument). Where the project's
+# shared data folder (../shared/data beside the repository) exists, it is the
+# data home, so that the build reads the converted files there and downloads
+# nothing (CI has no network); a SKLEARN_MTL_DATA set by the user wins.
+_SHARED_DATA = os.path.abspath(
+    os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "shared", "data")
+)
+if os.path.isdir(_SHARED_DATA):
+    os.environ.setdefault("SKLEARN_MTL_DATA", _SHARED_DATA)
+
 # -- Project information ------------------------------------------------------
 
 project = "sklearn-mtl"
