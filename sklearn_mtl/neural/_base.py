@@ -2,11 +2,7 @@
 
 import inspect
 import math
-import multiprocessing
-import numbers
-import sys
 import warnings
-from contextlib import contextmanager
 from types import MappingProxyType
 
 import numpy as np
@@ -15,10 +11,9 @@ from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PrintLog
-from skorch.dataset import Dataset, ValidSplit, unpack_data
+from skorch.dataset import Dataset, unpack_data
 from skorch.utils import to_tensor
 
-from ..metrics import get_metric
 from ..utils import check_multitask_targets, check_sample_weight, check_task_weights
 from ..utils._targets import task_label
 from ._callbacks import BestEpochStopping, PerTaskLoss, TaskScoring
@@ -26,28 +21,18 @@ from ._data import as_float32, fast_loader_or_none
 from ._encoding import TargetEncoding
 from ._loss import MaskedMultiTaskLoss
 from ._runtime import torch_runtime
+from ._training_settings import TrainingSettingsMixin, is_auto
 from .modules import MultiTaskMLP
 from .weighting import TrainingStep, check_weighting
 
 __all__ = ["BaseMultiTaskNet"]
-
-# train_split="auto" draws validation_fraction of the rows at random with a
-# fixed seed: skorch's ValidSplit(5) keeps the last rows for validation, which
-# on data stacked task by task (SARCOS, School) would validate on the last
-# tasks only.
-AUTO_SPLIT_SEED = 0
-
-# verbose="auto" is 0 inside model selection: in a child process (joblib's
-# workers) or when fit is called from these packages' model-selection code
-# (GridSearchCV, cross_validate, ..., compare_estimators, whatever n_jobs).
-QUIET_CALLER_PACKAGES = ("sklearn.model_selection", "sklearn_mtl.model_selection")
 
 # Epochs of per-task training losses given to the weighting strategy's
 # begin_epoch hook (DWA compares the last two).
 EPOCHS_GIVEN_TO_WEIGHTING = 2
 
 
-class BaseMultiTaskNet(NeuralNet):
+class BaseMultiTaskNet(TrainingSettingsMixin, NeuralNet):
     """skorch net trained on masked per-task losses (base class).
 
     The regressor, the classifier and the mixed-type net say how their
@@ -219,123 +204,6 @@ class BaseMultiTaskNet(NeuralNet):
             return super().partial_fit(X, y, **fit_params)
 
     # ------------------------------------------ early stopping, verbosity
-    def _check_training_params(self):
-        """Validate the parameters of early stopping and verbosity."""
-        if not (
-            (isinstance(self.early_stopping, str) and self.early_stopping == "auto")
-            or isinstance(self.early_stopping, bool | np.bool_)
-        ):
-            raise ValueError(
-                "Expected early_stopping to be 'auto', True or False; got "
-                f"{self.early_stopping!r} instead."
-            )
-        fraction = self.validation_fraction
-        if fraction is not None and not (
-            isinstance(fraction, numbers.Real)
-            and not isinstance(fraction, bool)
-            and 0 < fraction < 1
-        ):
-            raise ValueError(
-                "Expected validation_fraction to be a float in (0, 1) or None; "
-                f"got {fraction!r} instead."
-            )
-        patience = self.n_iter_no_change
-        if not (
-            isinstance(patience, numbers.Integral)
-            and not isinstance(patience, bool)
-            and patience >= 1
-        ):
-            raise ValueError(
-                "Expected n_iter_no_change to be an integer >= 1; got "
-                f"{patience!r} instead."
-            )
-        if not (isinstance(self.tol, numbers.Real) and self.tol >= 0):
-            raise ValueError(
-                f"Expected tol to be a non-negative number; got {self.tol!r} instead."
-            )
-        if not (isinstance(self.scoring, str) and self.scoring == "loss"):
-            get_metric(self.scoring)  # raises on an unknown metric
-        verbose = self.verbose
-        if not (
-            (isinstance(verbose, str) and verbose == "auto")
-            or isinstance(verbose, numbers.Integral)
-        ):
-            raise ValueError(
-                f"Expected verbose to be 'auto' or an integer; got {verbose!r} instead."
-            )
-        if self.early_stopping is True and self._auto_split_disabled():
-            raise ValueError(
-                "early_stopping=True needs a validation set; got train_split="
-                f"{self.train_split!r} and validation_fraction="
-                f"{self.validation_fraction!r}. Set validation_fraction (with "
-                "train_split='auto') or a train_split that holds out rows."
-            )
-
-    def _auto_split_disabled(self):
-        """Whether the parameters ask for no validation set at all."""
-        if _is_auto(self.train_split):
-            return self.validation_fraction is None
-        return self.train_split is None
-
-    def _uses_early_stopping(self):
-        """Whether ``fit`` stops early (``early_stopping`` resolved)."""
-        if _is_auto(self.early_stopping):
-            return not self._auto_split_disabled()
-        return bool(self.early_stopping)
-
-    def _early_stopping_monitor(self):
-        """The history key that early stopping watches, and whether lower is better."""
-        if _is_auto(self.scoring) or self.scoring == "loss":
-            return "valid_loss", True
-        spec = get_metric(self.scoring)
-        return TaskScoring(self.scoring).history_prefix, not spec.greater_is_better
-
-    def _resolved_train_split(self):
-        """The split in use: ``train_split``, or for ``"auto"`` a seeded shuffled
-        split of ``validation_fraction`` of the rows when early stopping is on
-        (``early_stopping`` resolved; in ``partial_fit`` too, which validates
-        on it without stopping), else none."""
-        if not _is_auto(self.train_split):
-            return self.train_split
-        if self.validation_fraction is None or not self._uses_early_stopping():
-            return None
-        return ValidSplit(self.validation_fraction, random_state=AUTO_SPLIT_SEED)
-
-    def resolved_verbose(self):
-        """The verbosity of a fit now: ``verbose``, with ``"auto"`` resolved.
-
-        ``"auto"`` is 0 (no epoch table) inside model selection, else 1:
-        in a child process (a joblib worker of ``GridSearchCV(n_jobs=2)``,
-        ``cross_validate``, ...) or when ``fit`` is called, directly or not,
-        from ``sklearn.model_selection`` or
-        ``sklearn_mtl.model_selection`` (searches and their refit,
-        ``cross_validate``, ``compare_estimators``, ... with any ``n_jobs``).
-
-        Returns
-        -------
-        verbose : int
-        """
-        if not _is_auto(self.verbose):
-            return int(self.verbose)
-        return 0 if _inside_model_selection() else 1
-
-    @contextmanager
-    def _training_session(self, *, early_stopping, continues):
-        """A fit's resolved settings: early stopping (``fit`` only), and
-        ``verbose`` as an integer (restored after the fit); ``n_iter_`` counts
-        the epochs added to the history (kept when the fit ``continues``)."""
-        verbose = self.verbose
-        self._early_stopping_active = early_stopping and self._uses_early_stopping()
-        self.verbose = self.resolved_verbose()
-        self.best_epoch_ = None
-        start = len(self.history_) if continues else 0
-        try:
-            yield
-        finally:
-            self.verbose = verbose
-            self._early_stopping_active = False
-        self.n_iter_ = len(self.history_) - start if self.history_ is not None else 0
-
     def _runtime(self):
         return torch_runtime(
             num_threads=self.torch_num_threads,
@@ -582,7 +450,7 @@ class BaseMultiTaskNet(NeuralNet):
         be hundreds of tasks); read them from ``history``.
         """
         scoring = []
-        if not (_is_auto(self.scoring) or self.scoring == "loss"):
+        if not (is_auto(self.scoring) or self.scoring == "loss"):
             scoring = [("scoring", TaskScoring(self.scoring))]
         per_task_prefixes = ["train_loss", "valid_loss"]
         for callback in [*(self.callbacks or []), *scoring]:
@@ -875,23 +743,6 @@ class BaseMultiTaskNet(NeuralNet):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-
-def _is_auto(value):
-    return isinstance(value, str) and value == "auto"
-
-
-def _inside_model_selection():
-    """Whether this fit runs inside model selection (see ``resolved_verbose``)."""
-    if multiprocessing.parent_process() is not None:
-        return True
-    frame = sys._getframe(1)
-    while frame is not None:
-        name = frame.f_globals.get("__name__") or ""
-        if name.startswith(QUIET_CALLER_PACKAGES):
-            return True
-        frame = frame.f_back
-    return False
 
 
 def _check_weighted_labels(targets, sample_weight):
