@@ -10,6 +10,7 @@ and the task weighting strategies (``weighting=``) in
 :mod:`sklearn_mtl.neural.weighting`.
 """
 
+from ._accelerate import MultiTaskAccelerateMixin
 from ._callbacks import PerTaskLoss, TaskScoring
 from ._classifier import MultiTaskNetClassifier
 from ._loss import MaskedMultiTaskLoss
@@ -36,6 +37,7 @@ __all__ = [
     "DSelectKGate",
     "MMoE",
     "MaskedMultiTaskLoss",
+    "MultiTaskAccelerateMixin",
     "MultiTaskMLP",
     "MultiTaskModule",
     "MultiTaskNet",

@@ -50,6 +50,8 @@ def _threads(num_threads):
 
 
 def _cuda_devices(device):
+    if device is None:  # placement left to someone else (e.g. accelerate)
+        return list(range(torch.cuda.device_count()))
     device = torch.device(device)
     if device.type != "cuda":
         return []
@@ -71,8 +73,10 @@ def torch_runtime(*, num_threads=None, random_state=None, device="cpu"):
         See :func:`resolve_num_threads`.
     random_state : int, RandomState instance or None, default=None
         Seed of the weights' initialization, dropout and batch order.
-    device : str or torch.device, default="cpu"
-        The net's device.
+    device : str, torch.device or None, default="cpu"
+        The net's device; None (skorch's "do not move", as set by
+        :class:`skorch.hf.AccelerateMixin`) forks the generators of every
+        visible CUDA device.
     """
     with ExitStack() as stack:
         num_threads = resolve_num_threads(num_threads)
