@@ -48,7 +48,7 @@ rng = np.random.default_rng(0)
 rows = rng.choice(len(census.data), size=10_000, replace=False)
 X = census.data.iloc[rows].reset_index(drop=True)
 Y = census.target.iloc[rows].reset_index(drop=True)
-categorical = [str(column) for column in census.categorical_features]
+categorical = census.categorical_features
 numeric = [column for column in X.columns if column not in categorical]
 print(f"X: {X.shape} ({len(categorical)} categorical, {len(numeric)} numeric)")
 print("share of positives:", Y.mean().round(3).to_dict())

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.compose import make_column_transformer
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import cross_val_score
+from sklearn.preprocessing import OneHotEncoder
 
 from sklearn_mtl.datasets import (
     load_census_income,
@@ -479,7 +481,8 @@ def test_load_census_income(census):
     assert census.target.mean(axis=0) == pytest.approx([0.0620, 0.4325], abs=1e-4)
     assert census.sample_weight.shape == (99762,)
     assert census.feature_names.shape == (39,)
-    assert census.categorical_features.shape == (32,)
+    assert len(census.categorical_features) == 32
+    assert all(type(name) is str for name in census.categorical_features)
     assert not {"marital_status", "instance_weight", "income"} & set(
         census.feature_names
     )
@@ -510,6 +513,11 @@ def test_load_census_income_as_frame(small_census):
     numeric = frame.data.select_dtypes("number").columns
     assert set(numeric) == set(bunch.feature_names) - set(bunch.categorical_features)
     assert frame.data["education"].iloc[0] == bunch.data[0, 4]
+    encoder = make_column_transformer(
+        (OneHotEncoder(handle_unknown="ignore"), bunch.categorical_features),
+        remainder="passthrough",
+    )
+    assert encoder.fit_transform(frame.data).shape[0] == 50
 
 
 def test_load_census_income_as_frame_without_pandas(small_census, monkeypatch):

@@ -147,9 +147,12 @@ def load_census_income(data_home=None, as_frame=False):
             ``"income"`` (above 50,000 USD) and ``"never_married"``.
         feature_names : ndarray of str of shape (39,)
             Names of the features.
-        categorical_features : ndarray of str of shape (32,)
-            Names of the categorical features; ``numpy.isin(feature_names,
-            categorical_features)`` is their mask.
+        categorical_features : list of str of length 32
+            Names of the categorical features, as a list of Python strings
+            that a :class:`~sklearn.compose.ColumnTransformer` accepts as
+            column names of the DataFrame (``as_frame=True``);
+            ``numpy.isin(feature_names, categorical_features)`` is their
+            mask.
         DESCR : str
             Description of the data set.
 
@@ -186,7 +189,7 @@ def load_census_income(data_home=None, as_frame=False):
         sample_weight=column["instance_weight"].astype(np.float64),
         task_names=_TASK_NAMES.copy(),
         feature_names=_FEATURE_NAMES.copy(),
-        categorical_features=_CATEGORICAL_FEATURES.copy(),
+        categorical_features=_CATEGORICAL_FEATURES.tolist(),
         DESCR=_DESCR,
     )
     if as_frame:

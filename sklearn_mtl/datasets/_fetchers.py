@@ -739,9 +739,11 @@ def fetch_census_income(
             1.0 or 0.0 for the tasks ``income`` and ``never_married``.
         sample_weight : ndarray of shape (99762,)
             Census instance weight of each person.
-        task_names, feature_names, categorical_features : ndarray of str
-            Names of the tasks, of the features and of the categorical
-            features.
+        task_names, feature_names : ndarray of str
+            Names of the tasks and of the features.
+        categorical_features : list of str
+            Names of the categorical features (column names for a
+            :class:`~sklearn.compose.ColumnTransformer`).
         DESCR : str
             Description of the data set.
 
