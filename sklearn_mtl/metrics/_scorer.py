@@ -208,7 +208,14 @@ def _task_types_of(estimator):
 
 
 def _task_index(task, Y_true, estimator):
-    if isinstance(task, Integral):
+    if isinstance(task, Integral) and not isinstance(task, bool):
+        n_tasks = np.shape(Y_true)[1] if np.ndim(Y_true) == 2 else 1
+        if not 0 <= task < n_tasks:
+            raise ValueError(
+                f"Expected task to be an index in [0, {n_tasks - 1}] (Y has "
+                f"{n_tasks} task(s); negative indices are not supported); got "
+                f"{task} instead."
+            )
         return int(task)
     names = list(Y_true.columns) if hasattr(Y_true, "columns") else None
     if names is None:
@@ -311,9 +318,10 @@ def make_multitask_scorer(
         :mod:`sklearn_mtl.metrics` (:func:`multitask_mixed_score` for tasks
         of different types: it gets the estimator's ``task_types_``).
     task : int, str or None, default=None
-        Score only this task (its index, or its name when ``Y`` is a
-        DataFrame or the estimator has ``task_names_``). None scores all
-        tasks as the metric averages them.
+        Score only this task (its index in ``[0, n_tasks)``, negative
+        indices being refused, or its name when ``Y`` is a DataFrame or the
+        estimator has ``task_names_``). None scores all tasks as the metric
+        averages them.
     greater_is_better : bool or None, default=None
         Whether a higher metric is better; known metrics set it themselves.
         When False the scorer returns the negated metric.

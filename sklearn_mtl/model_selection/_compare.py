@@ -40,6 +40,12 @@ def _named_estimators(estimators):
         raise ValueError("Expected at least one estimator; got none.")
     if len(set(names)) != len(names):
         raise ValueError(f"Expected distinct estimator names; got {names}.")
+    for name, estimator in pairs:
+        if not callable(getattr(estimator, "fit", None)):
+            raise TypeError(
+                f"Expected estimator {name!r} to be an estimator with a fit "
+                f"method; got {type(estimator).__name__} instead."
+            )
     return names, [estimator for _, estimator in pairs]
 
 

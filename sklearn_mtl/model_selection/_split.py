@@ -205,6 +205,10 @@ class MultiTaskStratifiedKFold(BaseCrossValidator):
                 f"Expected n_splits to be an int of at least 2; got "
                 f"{self.n_splits!r} instead."
             )
+        if not isinstance(self.shuffle, bool | np.bool_):
+            raise ValueError(
+                f"Expected shuffle to be True or False; got {self.shuffle!r} instead."
+            )
         if self.target_type not in ("auto", "classification", "continuous"):
             raise ValueError(
                 "Expected target_type to be 'auto', 'classification' or "
