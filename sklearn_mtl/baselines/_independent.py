@@ -123,7 +123,7 @@ class IndependentTaskRegressor(MultiTaskRegressorMixin, _IndependentTaskBase):
 
     See Also
     --------
-    PooledTaskRegressor : one model for all tasks.
+    PooledTaskRegressor : One model for all tasks.
 
     Examples
     --------
@@ -205,7 +205,7 @@ class IndependentTaskClassifier(MultiTaskClassifierMixin, _IndependentTaskBase):
 
     See Also
     --------
-    PooledTaskClassifier : one model for all tasks.
+    PooledTaskClassifier : One model for all tasks.
 
     Examples
     --------

@@ -129,7 +129,7 @@ class PooledTaskRegressor(MultiTaskRegressorMixin, _PooledTaskBase):
 
     See Also
     --------
-    IndependentTaskRegressor : one model per task.
+    IndependentTaskRegressor : One model per task.
 
     Examples
     --------
@@ -213,7 +213,7 @@ class PooledTaskClassifier(MultiTaskClassifierMixin, _PooledTaskBase):
 
     See Also
     --------
-    IndependentTaskClassifier : one model per task.
+    IndependentTaskClassifier : One model per task.
 
     Examples
     --------

@@ -52,6 +52,8 @@ def multitask_accuracy_score(
     Returns
     -------
     score : float or ndarray of shape (n_tasks,)
+        The accuracy averaged over tasks (see ``task_weights``), or each
+        task's accuracy with ``multioutput="raw_values"``.
 
     Examples
     --------
@@ -124,6 +126,8 @@ def multitask_roc_auc_score(
     Returns
     -------
     score : float or ndarray of shape (n_tasks,)
+        The ROC AUC averaged over tasks (see ``task_weights``), or each
+        task's ROC AUC with ``multioutput="raw_values"``.
 
     Examples
     --------
@@ -235,6 +239,8 @@ def multitask_average_precision_score(
     Returns
     -------
     score : float or ndarray of shape (n_tasks,)
+        The average precision averaged over tasks (see ``task_weights``),
+        or each task's with ``multioutput="raw_values"``.
 
     Examples
     --------
@@ -299,6 +305,8 @@ def multitask_log_loss(
     Returns
     -------
     loss : float or ndarray of shape (n_tasks,)
+        The log-loss averaged over tasks (see ``task_weights``), or each
+        task's log-loss with ``multioutput="raw_values"``.
 
     Examples
     --------

@@ -56,6 +56,8 @@ def multitask_mixed_score(
     Returns
     -------
     score : float or ndarray of shape (n_tasks,)
+        The average over tasks of each task's score (R^2 or accuracy by its
+        type), or each task's score with ``multioutput="raw_values"``.
 
     Examples
     --------

@@ -47,6 +47,8 @@ def multitask_r2_score(
     Returns
     -------
     score : float or ndarray of shape (n_tasks,)
+        The R^2 averaged over tasks (see ``task_weights``), or each task's
+        R^2 with ``multioutput="raw_values"``.
 
     Examples
     --------
@@ -95,6 +97,8 @@ def multitask_mean_squared_error(
     Returns
     -------
     loss : float or ndarray of shape (n_tasks,)
+        The average over tasks of each task's mean squared error, or each
+        task's error with ``multioutput="raw_values"``.
 
     Examples
     --------
@@ -143,6 +147,8 @@ def multitask_mean_absolute_error(
     Returns
     -------
     loss : float or ndarray of shape (n_tasks,)
+        The average over tasks of each task's mean absolute error, or each
+        task's error with ``multioutput="raw_values"``.
 
     Examples
     --------
@@ -202,6 +208,8 @@ def normalized_mean_squared_error(
     Returns
     -------
     loss : float or ndarray of shape (n_tasks,)
+        The average over tasks of each task's normalized mean squared
+        error, or each task's with ``multioutput="raw_values"``.
 
     Examples
     --------
@@ -245,6 +253,8 @@ def pooled_explained_variance_score(Y_true, Y_pred, *, sample_weight=None):
     Returns
     -------
     score : float
+        The explained variance of all observed labels pooled (1 is a
+        perfect prediction).
 
     Examples
     --------

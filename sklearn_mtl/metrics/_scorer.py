@@ -30,7 +30,7 @@ __all__ = ["MetricSpec", "MultiTaskScorer", "get_metric", "make_multitask_scorer
 class MetricSpec:
     """What a scorer needs to know about a metric.
 
-    Attributes
+    Parameters
     ----------
     function : callable
         ``function(Y_true, Y_pred, **kwargs)``.
@@ -94,6 +94,7 @@ def get_metric(metric, *, greater_is_better=None, response_method=None):
     Returns
     -------
     spec : MetricSpec
+        The metric's function, direction and response method.
     """
     if isinstance(metric, str):
         name = metric
@@ -282,6 +283,9 @@ class MultiTaskScorer:
         Returns
         -------
         score : float
+            The metric on the observed labels, of every task (averaged) or
+            of the scorer's task; errors and losses are negated, so that
+            greater is better.
         """
         Y_pred = get_response(estimator, X, self.spec.response_method)
         kwargs = {**estimator_metric_kwargs(self.spec, estimator), **self.kwargs}

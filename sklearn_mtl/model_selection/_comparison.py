@@ -94,6 +94,7 @@ class ComparisonResult:
         Returns
         -------
         mean : ndarray of shape (n_estimators, n_tasks)
+            Each estimator's mean score on each task (NaN folds skipped).
         """
         return np.nanmean(self.scores, axis=1)
 
@@ -103,6 +104,8 @@ class ComparisonResult:
         Returns
         -------
         std : ndarray of shape (n_estimators, n_tasks)
+            Each estimator's standard deviation on each task; zeros with a
+            single fold.
         """
         if self.scores.shape[1] < 2:
             return np.zeros(self.scores.shape[::2])
@@ -165,7 +168,7 @@ class ComparisonResult:
         return 2.0 * stats.t.sf(np.abs(statistic), np.maximum(n_folds - 1, 1))
 
     def confidence_intervals(self, confidence_level=None):
-        """Intervals of the mean paired differences, from the same test.
+        """Compute intervals of the mean paired differences, from the same test.
 
         ``mean(d) +- q * sqrt((1 / K + n_test / n_train) * var(d))`` with
         ``q`` the quantile of Student's t on ``K - 1`` degrees of freedom (see
@@ -212,6 +215,7 @@ class ComparisonResult:
         Returns
         -------
         n_improved : ndarray of int of shape (n_estimators,)
+            Number of tasks improved, per estimator (0 for the reference).
         """
         return self._counts(1.0, significant)
 
@@ -230,6 +234,7 @@ class ComparisonResult:
         Returns
         -------
         n_hurt : ndarray of int of shape (n_estimators,)
+            Number of tasks hurt, per estimator (0 for the reference).
         """
         return self._counts(-1.0, significant)
 
@@ -243,6 +248,8 @@ class ComparisonResult:
         Returns
         -------
         mean_difference : ndarray of shape (n_estimators,)
+            Mean gain over the reference per estimator, in the metric's
+            units (0 for the reference).
         """
         return self._direction * np.nanmean(self.differences(), axis=1)
 
@@ -265,6 +272,8 @@ class ComparisonResult:
         Returns
         -------
         delta_m : ndarray of shape (n_estimators,)
+            Relative gain over the reference per estimator, in percent (0
+            for the reference).
         """
         mean = self.mean()
         baseline = mean[self._reference_index]
@@ -372,6 +381,7 @@ class ComparisonResult:
         Returns
         -------
         frame : pandas.DataFrame
+            The table chosen by ``kind``.
         """
         try:
             import pandas as pd
@@ -397,6 +407,7 @@ class ComparisonResult:
         Returns
         -------
         lines : list of str
+            One sentence per estimator other than the reference.
         """
         rows = {row["estimator"]: row for row in self.summary()}
         reference = rows[self.reference]

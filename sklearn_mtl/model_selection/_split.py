@@ -254,5 +254,6 @@ class MultiTaskStratifiedKFold(BaseCrossValidator):
         Returns
         -------
         n_splits : int
+            The ``n_splits`` parameter.
         """
         return self.n_splits
