@@ -7,6 +7,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .metrics import multitask_accuracy_score, multitask_r2_score
 from .utils import check_multitask_targets, check_sample_weight, check_task_weights
+from .utils._weights import check_weighted_labels
 
 __all__ = ["MultiTaskClassifierMixin", "MultiTaskRegressorMixin"]
 
@@ -47,6 +48,7 @@ class _MultiTaskMixin:
             self.task_weights, targets.n_tasks, targets.task_names
         )
         sample_weight = check_sample_weight(sample_weight, X.shape[0])
+        check_weighted_labels(targets, sample_weight)
         return X, targets, task_weights, sample_weight
 
     def _validate_X(self, X, *, reset):

@@ -239,7 +239,8 @@ def test_lasso_cv_path_and_choice():
     assert model.mse_path_.shape == (15, 3)
     assert model.alpha_ == model.alphas_[np.argmin(model.mse_path_.mean(axis=1))]
     # The largest alpha of the grid zeroes every coefficient.
-    top = MultiTaskLasso(alpha=model.alphas_[0] * (1 + 1e-9)).fit(X, Y)
+    with pytest.warns(UserWarning, match="every coefficient is zero"):
+        top = MultiTaskLasso(alpha=model.alphas_[0] * (1 + 1e-9)).fit(X, Y)
     assert np.all(top.coef_ == 0)
     refit = MultiTaskLasso(alpha=model.alpha_).fit(X, Y)
     assert_allclose(model.coef_, refit.coef_)
@@ -262,6 +263,7 @@ def test_cv_with_a_fold_missing_a_task_names_it():
         MultiTaskLassoCV(alphas=3, cv=KFold(3)).fit(X, Y)
 
 
+@pytest.mark.filterwarnings("ignore:alpha=.* is at or above alpha_max")
 def test_grid_search_over_penalties_and_task_weights():
     X, Y = _regression_data(n_samples=90)
     search = GridSearchCV(
@@ -380,6 +382,7 @@ def test_fista_step_comes_from_the_design_centered_within_each_task(
     assert expected <= lipschitz <= (1.03 + 1e-9) * expected
 
 
+@pytest.mark.filterwarnings("ignore:alpha=.* is at or above alpha_max")
 def test_dual_gap_is_never_negative():
     # At alpha >= alpha_max, W = 0 and the gap is 0 up to round-off, which
     # here is negative: it is reported as 0.
@@ -550,7 +553,8 @@ def test_alpha_max_zeroes_the_model_and_ignores_unlabelled_rows():
     assert scaled.alphas_[0] == pytest.approx(alpha_max, rel=1e-12)
     # At alpha_max every coefficient is zero; just below, one row enters.
     above = MultiTaskLasso(alpha=alpha_max * (1 + 1e-9), tol=1e-10)
-    above.fit(X_more, Y_more, weight_more)
+    with pytest.warns(UserWarning, match="every coefficient is zero"):
+        above.fit(X_more, Y_more, weight_more)
     assert np.all(above.coef_ == 0)
     below = MultiTaskLasso(alpha=alpha_max * (1 - 1e-3), tol=1e-10)
     below.fit(X_more, Y_more, weight_more)
@@ -615,8 +619,8 @@ def test_sample_weight_of_the_labelled_rows_must_not_all_be_zero():
     sample_weight = np.zeros(X.shape[0])
     sample_weight[:10] = 1.0  # weight on unlabelled rows only
     message = (
-        "Expected sample_weight with a positive sum over the rows that have a "
-        "label; got all zeros instead."
+        "Task 0 has no observed label with a non-zero sample_weight; every task "
+        "needs at least one to be fitted."
     )
     with pytest.raises(ValueError, match=message):
         MultiTaskLasso(alpha=0.1).fit(X, Y, sample_weight=sample_weight)

@@ -642,16 +642,28 @@ ALPHA_MAX_CASES = [
 ALPHA_MAX_IDS = ["l1", "l21", "l21_elastic_net", "trace_norm"]
 
 
+def _at_alpha_max(alpha_max):
+    """The start of the warning of a fit at ``alpha_max * (1 + 1e-6)``."""
+    return re.escape(
+        f"alpha={alpha_max * (1 + 1e-6):.4g} is at or above "
+        f"alpha_max={alpha_max:.4g} for this data: every coefficient is zero."
+    )
+
+
 def test_lasso_alpha_max_on_fully_observed_targets():
     X, Y = _fully_observed_problem()
     X_c, Y_c = X - X.mean(axis=0), Y - Y.mean(axis=0)
     alpha_max = np.linalg.norm(X_c.T @ Y_c, axis=1).max() / X.shape[0]
-    above = MultiTaskLasso(alpha=alpha_max * (1 + 1e-6)).fit(X, Y)
+    # The warning names the same alpha_max.
+    with pytest.warns(UserWarning, match=_at_alpha_max(alpha_max)):
+        above = MultiTaskLasso(alpha=alpha_max * (1 + 1e-6)).fit(X, Y)
     assert np.all(above.coef_ == 0)
     np.testing.assert_allclose(above.intercept_, Y.mean(axis=0))
     # The row entering the model is tiny: at the default tol, W = 0 is within
     # tolerance.
-    below = MultiTaskLasso(alpha=alpha_max * (1 - 1e-3), tol=1e-10).fit(X, Y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        below = MultiTaskLasso(alpha=alpha_max * (1 - 1e-3), tol=1e-10).fit(X, Y)
     assert np.sum(np.any(below.coef_ != 0, axis=0)) == 1
 
 
@@ -671,10 +683,13 @@ def test_alpha_max_with_missing_labels_and_weights(make_penalty, alpha_max_of):
         )
         return model.fit(X, Y, sample_weight=sample_weight)
 
-    above = fit(alpha_max * (1 + 1e-6))
+    with pytest.warns(UserWarning, match=_at_alpha_max(alpha_max)):
+        above = fit(alpha_max * (1 + 1e-6))
     assert np.all(above.coef_ == 0)
     np.testing.assert_allclose(above.intercept_, null)
-    below = fit(alpha_max * (1 - 1e-3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        below = fit(alpha_max * (1 - 1e-3))
     assert np.any(below.coef_ != 0)
 
 
@@ -691,10 +706,13 @@ def test_classifier_alpha_max_with_missing_labels_and_weights():
         model = MultiTaskLogisticRegression(alpha, task_weights=TASK_WEIGHTS, tol=1e-10)
         return model.fit(X, Y, sample_weight=sample_weight)
 
-    above = fit(alpha_max * (1 + 1e-6))
+    with pytest.warns(UserWarning, match=_at_alpha_max(alpha_max)):
+        above = fit(alpha_max * (1 + 1e-6))
     assert np.all(above.coef_ == 0)
     np.testing.assert_allclose(above.intercept_, null, rtol=1e-8)
-    below = fit(alpha_max * (1 - 1e-3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        below = fit(alpha_max * (1 - 1e-3))
     assert np.sum(np.any(below.coef_ != 0, axis=0)) == 1
 
 
@@ -1125,7 +1143,7 @@ def test_invalid_classifier_parameters_are_named_with_their_owner():
         (
             MultiTaskLassoCV(eps=0.0),
             "The 'eps' parameter of MultiTaskLassoCV must be a float in the range "
-            "(0.0, inf). Got 0.0 instead.",
+            "(0.0, 1.0]. Got 0.0 instead.",
         ),
         (
             MultiTaskElasticNetCV(l1_ratio=0.0),

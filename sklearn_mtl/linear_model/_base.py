@@ -1,13 +1,16 @@
 """The generic multi-task linear model: validation, solver choice, fitted state."""
 
 import difflib
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_array
 
+from ..utils._targets import task_label
 from ._bcd import BlockCoordinateDescent
 from ._design import prepare
 from ._fista import FISTA
@@ -23,7 +26,7 @@ from ._penalties import (
     Penalty,
     TraceNorm,
 )
-from ._solver_base import SolverResult
+from ._solver_base import SolverResult, null_gradient
 
 __all__ = ["solve"]
 
@@ -251,6 +254,28 @@ class LinearPredictionMixin:
         return linear_predict(X, self.coef_, self.intercept_)
 
 
+#: The Notes section of the estimators' docstrings.
+NOTES = """
+    Notes
+    -----
+    Standardize the features (``StandardScaler`` in a ``Pipeline``): the
+    penalty treats every coefficient alike, so what it does depends on the
+    scales of the features, and the solvers converge in far fewer iterations
+    on features of comparable scales. A fit that is interrupted (an error or
+    ``KeyboardInterrupt``) leaves the estimator as it was: the fitted
+    attributes are set together at the end of ``fit``.
+"""
+
+#: The same, for the estimators that take their penalty strength from the
+#: user.
+ALPHA_MAX_NOTE = """
+    A penalty strength at or above ``alpha_max``, the smallest one that zeroes
+    every coefficient (for the penalties that have one: L1, L21,
+    L21ElasticNet, TraceNorm, Dirty), gives a ``UserWarning`` that names
+    ``alpha_max``.
+"""
+
+
 #: Constraints of the parameters every generic linear model and preset shares.
 COMMON_CONSTRAINTS = {
     "fit_intercept": ["boolean"],
@@ -267,6 +292,10 @@ class MultiTaskLinearModel(
     """Shared parameters and fitting of the multi-task linear estimators."""
 
     _parameter_constraints = {**COMMON_CONSTRAINTS, "warm_start": ["boolean"]}
+
+    #: How to choose ``alpha`` by cross-validation, for the warning at
+    #: ``alpha_max`` (:func:`warn_at_alpha_max`).
+    _alpha_search = "GridSearchCV over penalty__alpha"
 
     def _penalty(self):
         """The penalty object this estimator minimizes with."""
@@ -293,10 +322,22 @@ class MultiTaskLinearModel(
             return coefs, intercept
         return previous.copy(), previous_intercept.copy()
 
-    def _fit_datafit(self, X, datafit, n_tasks):
-        """Solve the problem; set the fitted attributes but coef_ and intercept_.
+    def _validate_fit_inputs(self, X, y, sample_weight):
+        """Validate the inputs of ``fit`` without touching the fitted state.
 
-        The caller sets these two from the result, at the end of its ``fit``.
+        Returns what ``_validate_fit_data`` returns, and the attributes it
+        sets (``n_features_in_``, ``n_tasks_``, ``task_names_``...) as a
+        dict, for :func:`commit_fitted` to set at the end of ``fit``.
+        """
+        return validate_on_scratch(self, X, y, sample_weight)
+
+    def _fit_datafit(self, X, datafit, n_tasks):
+        """Solve the problem; return the result and the solver's attributes.
+
+        The attributes (``n_iter_``, ``dual_gap_``, ``solver_`` and the
+        coefficient parts of a :class:`Dirty` penalty) are returned as a
+        dict, not set: the caller sets everything together at the end of
+        ``fit``, so that an interrupted fit leaves the previous model intact.
         """
         penalty = self._penalty()
         if penalty.relates_tasks and datafit.n_outputs != n_tasks:
@@ -310,9 +351,14 @@ class MultiTaskLinearModel(
         penalty.validate(X.shape[1], datafit.n_outputs)
         coefs, intercept = self._starting_point(penalty, X.shape[1], datafit.n_outputs)
         design, datafit = prepare(X, datafit)
+        null_intercept = (
+            datafit.null_intercept()
+            if self.fit_intercept
+            else np.zeros(datafit.n_outputs)
+        )
         if self.fit_intercept and not np.any(intercept):
-            intercept = datafit.null_intercept()
-        result, self.solver_ = solve(
+            intercept = null_intercept
+        result, solver = solve(
             design,
             datafit,
             penalty,
@@ -323,13 +369,20 @@ class MultiTaskLinearModel(
             tol=self.tol,
             fit_intercept=self.fit_intercept,
         )
-        self.n_iter_ = result.n_iter
-        self.dual_gap_ = result.dual_gap
-        for name in [name for name in vars(self) if _is_part_attribute(name)]:
-            delattr(self, name)
+        if getattr(self, "_warn_at_alpha_max", True):
+            warn_at_alpha_max(
+                penalty,
+                -null_gradient(design, datafit, null_intercept),
+                self._alpha_search,
+            )
+        attributes = {
+            "n_iter_": result.n_iter,
+            "dual_gap_": result.dual_gap,
+            "solver_": solver,
+        }
         for part, name in enumerate(penalty.part_names or ()):
-            setattr(self, f"coef_{name}_", result.coefs[part].T.copy())
-        return result
+            attributes[f"coef_{name}_"] = result.coefs[part].T.copy()
+        return result, attributes
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -337,6 +390,196 @@ class MultiTaskLinearModel(
         return tags
 
 
-def _is_part_attribute(name):
-    """Whether ``name`` is a fitted coefficient part such as ``coef_group_``."""
-    return name.startswith("coef_") and name.endswith("_") and name != "coef_"
+def _is_fitted_name(name):
+    """Whether ``name`` is a public fitted attribute (scikit-learn's rule)."""
+    return name.endswith("_") and not name.startswith("__")
+
+
+def validate_on_scratch(estimator, X, y, sample_weight):
+    """``estimator._validate_fit_data`` run on a scratch copy of ``estimator``.
+
+    The validation sets fitted attributes (``n_features_in_``,
+    ``feature_names_in_``, ``n_tasks_``, ``task_names_``...); run on a copy
+    that holds the parameters only, it leaves ``estimator`` untouched and the
+    attributes it set are returned, to be set with the others at the end of
+    ``fit`` (:func:`commit_fitted`).
+
+    Returns
+    -------
+    X, targets, task_weights, sample_weight
+        What ``_validate_fit_data`` returns.
+    attributes : dict
+        The attributes the validation set, by name.
+    """
+    before = {k: v for k, v in vars(estimator).items() if not _is_fitted_name(k)}
+    scratch = object.__new__(type(estimator))
+    scratch.__dict__.update(before)
+    validated = scratch._validate_fit_data(X, y, sample_weight)
+    attributes = {
+        name: value
+        for name, value in vars(scratch).items()
+        if name not in before or before[name] is not value
+    }
+    return (*validated, attributes)
+
+
+def commit_fitted(estimator, attributes):
+    """Replace the fitted state of ``estimator`` by ``attributes``, at once.
+
+    Every public fitted attribute of a previous fit (a name ending with
+    ``_``) is dropped, then ``attributes`` are set; the new ``__dict__`` is
+    installed by one assignment, so an interruption (``KeyboardInterrupt``)
+    leaves either the previous model or the new one, never a mix.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The estimator being fitted.
+    attributes : dict
+        Every attribute of the new fit: the public fitted ones and the
+        private ones the estimator's methods read (``_single_output``...).
+    """
+    state = {k: v for k, v in vars(estimator).items() if not _is_fitted_name(k)}
+    state.update(attributes)
+    estimator.__dict__ = state
+
+
+def check_magnitudes(X, Y=None, task_names=None):
+    """Raise if ``X`` or ``Y`` hold values too large (or small) to square.
+
+    The solvers work with sums of squares (Lipschitz constants, the loss, the
+    duality gap). A feature whose sum of squares overflows float64 (values
+    around ``1e154`` and above) would make them infinite, and a non-zero one
+    whose sum of squares underflows to 0 would be taken for a constant;
+    either way the fit would end as a wrong model, so it is refused.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Validated design.
+    Y : ndarray of shape (n_samples, n_tasks) or None, default=None
+        Regression targets, 0 where a label is missing (checked without a
+        copy).
+    task_names : array-like of str or None, default=None
+        Task names, for the message.
+
+    Raises
+    ------
+    ValueError
+        Naming the first feature or task out of range.
+    """
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        if sparse.issparse(X):
+            squares = np.asarray(X.multiply(X).sum(axis=0)).ravel()
+            largest = np.maximum(
+                X.max(axis=0).toarray().ravel(), -X.min(axis=0).toarray().ravel()
+            )
+        elif X.size:
+            squares = np.einsum("ij,ij->j", X, X)
+            largest = np.maximum(X.max(axis=0), -X.min(axis=0))
+        else:
+            squares = largest = np.zeros(X.shape[1])
+        tiny = np.finfo(np.float64).tiny
+        for j in np.flatnonzero(~np.isfinite(squares)):
+            raise ValueError(
+                f"Expected features whose squares float64 can sum; feature {j} of X "
+                f"holds values up to {largest[j]:.3g} in size, and its sum of "
+                "squares overflows. Rescale the features, for instance with "
+                "StandardScaler in a Pipeline."
+            )
+        for j in np.flatnonzero((squares < tiny) & (largest > 0)):
+            raise ValueError(
+                f"Expected features whose squares float64 can sum; feature {j} of X "
+                f"holds values of at most {largest[j]:.3g} in size, and its sum of "
+                "squares underflows to 0. Rescale the features, for instance with "
+                "StandardScaler in a Pipeline."
+            )
+        if Y is None:
+            return
+        label_squares = np.einsum("ij,ij->j", Y, Y)
+        for t in np.flatnonzero(~np.isfinite(label_squares)):
+            size = np.abs(Y[:, t]).max()
+            raise ValueError(
+                "Expected labels whose squares float64 can sum; task "
+                f"{task_label(t, task_names)} holds labels up to {size:.3g} in size, "
+                "and its sum of squares overflows. Rescale the targets (divide Y by "
+                "a constant)."
+            )
+
+
+def zeroing_thresholds(penalty, C):
+    """The penalty's parameters that zero every coefficient, with their bounds.
+
+    ``W = 0`` is a solution exactly when every listed parameter is at or
+    above its bound.
+
+    Parameters
+    ----------
+    penalty : penalty object
+        The penalty of the problem.
+    C : ndarray of shape (n_features, n_outputs)
+        Minus the gradient of the datafit at ``W = 0`` (best intercepts).
+
+    Returns
+    -------
+    thresholds : list of (str, float, float)
+        ``(name, value, bound)`` for each parameter: ``alpha`` with
+        ``alpha_max`` for a penalty with a closed-form ``alpha_max`` (L1,
+        L21, L21ElasticNet with ``l1_ratio > 0``, TraceNorm), both strengths
+        of :class:`Dirty` (its dual ball is the intersection of the L2,1 and
+        L1 ones); empty for the others (a smooth penalty never zeroes ``W``).
+    """
+    if isinstance(penalty, Dirty):
+        return [
+            ("alpha_group", penalty.alpha_group, L21(alpha=1.0).alpha_max(C)),
+            ("alpha_sparse", penalty.alpha_sparse, L1(alpha=1.0).alpha_max(C)),
+        ]
+    if not hasattr(penalty, "alpha"):
+        return []
+    try:
+        bound = penalty.alpha_max(C)
+    except (NotImplementedError, ValueError):  # none, or infinite
+        return []
+    return [("alpha", penalty.alpha, bound)]
+
+
+def warn_at_alpha_max(penalty, C, alpha_search):
+    """Warn when the penalty is so strong that every coefficient is zero.
+
+    Nothing is said when the bounds are 0 (no feature correlates with the
+    targets: no ``alpha`` gives a non-zero coefficient).
+
+    Parameters
+    ----------
+    penalty : penalty object
+        The penalty of the problem.
+    C : ndarray of shape (n_features, n_outputs)
+        Minus the gradient of the datafit at ``W = 0`` (best intercepts).
+    alpha_search : str
+        How to choose ``alpha`` by cross-validation, for the message.
+    """
+    thresholds = zeroing_thresholds(penalty, C)
+    if not thresholds or not all(
+        bound > 0 and value >= bound for _, value, bound in thresholds
+    ):
+        return
+    if len(thresholds) == 1:
+        ((_, alpha, alpha_max),) = thresholds
+        message = (
+            f"alpha={alpha:.4g} is at or above alpha_max={alpha_max:.4g} for this "
+            "data: every coefficient is zero. Use a smaller alpha, e.g. alpha_max "
+            f"/ 10 = {alpha_max / 10:.4g}, or choose it by cross-validation "
+            f"({alpha_search})."
+        )
+    else:
+        parts = " and ".join(
+            f"{name}={value:.4g} is at or above {name}_max={bound:.4g}"
+            for name, value, bound in thresholds
+        )
+        message = (
+            f"{parts} for this data: every coefficient is zero. Make either "
+            "smaller, e.g. a tenth of its maximum, or choose them by "
+            "cross-validation (GridSearchCV over penalty__alpha_group and "
+            "penalty__alpha_sparse)."
+        )
+    warnings.warn(message, UserWarning, stacklevel=5)

@@ -28,6 +28,7 @@ from ._solver_base import (
     SolverResult,
     evaluate_optimality,
     gradient_scale,
+    raise_not_finite,
     warn_not_converged,
 )
 
@@ -137,6 +138,9 @@ class BlockCoordinateDescent:
             penalty, "compiled_row_prox"
         )
         radius_norms = _radius_norms(design, datafit, self.fit_intercept, statistics)
+        for value in radius_norms[~np.isfinite(radius_norms)][:1]:
+            # Not a feature proved zero (NaN > 0 is False): an overflow.
+            raise_not_finite("bcd", 0, value, "norm of a feature")
         candidates = radius_norms > 0
         coefs[:, ~candidates] = 0.0
         null_intercept = (
@@ -165,6 +169,9 @@ class BlockCoordinateDescent:
                     )
                 criterion = distances[candidates].max(initial=0.0)
                 threshold = kkt_threshold
+            if not np.isfinite(criterion):
+                what = "duality gap" if use_gap else "optimality violation"
+                raise_not_finite("bcd", n_iter, criterion, what)
             if criterion <= threshold or not candidates.any():
                 break
             if n_iter >= self.max_iter:

@@ -5,7 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.model_selection import check_cv
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, InvalidParameterError
 from sklearn.utils.parallel import Parallel, delayed
 
 from ..base import MultiTaskRegressorMixin
@@ -13,11 +13,15 @@ from ..model_selection import MultiTaskStratifiedKFold
 from ..utils._targets import task_label
 from ._base import (
     COMMON_CONSTRAINTS,
+    NOTES,
     HintedParameterValidation,
     LinearPredictionMixin,
     as_design,
+    check_magnitudes,
+    commit_fitted,
     observed_weights,
     solve,
+    validate_on_scratch,
 )
 from ._datafits import Squared
 from ._design import prepare
@@ -71,6 +75,14 @@ def alpha_grid(
     return np.geomspace(alpha_max, alpha_max * eps, n_alphas)
 
 
+def _float_array(values):
+    """``values`` as a float64 array, or None when they are not numbers."""
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
 def _fold_path(X, Y, mask, sample_weight, task_weights, train, test, l1_ratio, alphas,
                options, solver, task_names):  # fmt: skip
     """Validation mean squared error along the alpha path of one fold."""
@@ -117,11 +129,42 @@ class _MultiTaskLinearModelCV(
 
     _parameter_constraints = {
         **COMMON_CONSTRAINTS,
-        "eps": [Interval(Real, 0, None, closed="neither")],
+        "eps": [Interval(Real, 0, 1, closed="right")],
+        # An array of alphas is checked further in _validate_params.
         "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "cv": ["cv_object"],
         "n_jobs": [Integral, None],
     }
+
+    def _validate_params(self):
+        """scikit-learn's constraints, then the values of array parameters.
+
+        An array of ``alphas`` (or of ``l1_ratio``) passes the declarative
+        constraint "array-like" whatever it holds; its values are checked
+        here, with a message in the same form.
+        """
+        super()._validate_params()
+        if isinstance(self.alphas, bool):
+            self._invalid("alphas", "an int in the range [1, inf) or an array-like")
+        if not isinstance(self.alphas, Integral):
+            alphas = _float_array(self.alphas)
+            if (
+                alphas is None
+                or alphas.ndim != 1
+                or alphas.size == 0
+                or not (np.all(np.isfinite(alphas)) and np.all(alphas >= 0))
+            ):
+                self._invalid(
+                    "alphas",
+                    "an int in the range [1, inf) or a non-empty 1-D array-like "
+                    "of finite floats >= 0",
+                )
+
+    def _invalid(self, name, expected):
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {type(self).__name__} must be {expected}. "
+            f"Got {getattr(self, name)!r} instead."
+        )
 
     def _l1_ratios(self):
         raise NotImplementedError
@@ -142,13 +185,7 @@ class _MultiTaskLinearModelCV(
                 design, datafit, l1_ratio, eps=self.eps, n_alphas=self.alphas,
                 fit_intercept=self.fit_intercept,
             )  # fmt: skip
-        alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
-        if alphas.size == 0 or np.any(alphas < 0) or not np.all(np.isfinite(alphas)):
-            raise ValueError(
-                "Expected alphas to be a non-empty array of finite non-negative "
-                f"numbers; got {self.alphas!r} instead."
-            )
-        return np.sort(alphas)[::-1]
+        return np.sort(_float_array(self.alphas))[::-1]
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -169,8 +206,8 @@ class _MultiTaskLinearModelCV(
             The fitted estimator.
         """
         X_input, y_input = X, y
-        X, targets, task_weights, sample_weight = self._validate_fit_data(
-            X, y, sample_weight
+        X, targets, task_weights, sample_weight, fitted = validate_on_scratch(
+            self, X, y, sample_weight
         )
         X = as_design(X)
         if X.shape[0] < 2:
@@ -179,6 +216,7 @@ class _MultiTaskLinearModelCV(
                 f"got n_samples = {X.shape[0]}."
             )
         Y = np.where(targets.mask, targets.values, 0.0)
+        check_magnitudes(X, Y, targets.task_names)
         design, datafit = prepare(
             X, Squared(Y, observed_weights(targets.mask, sample_weight), task_weights)
         )
@@ -205,17 +243,26 @@ class _MultiTaskLinearModelCV(
         best_ratio, best_alpha = np.unravel_index(
             np.argmin(mse_path.mean(axis=2)), mse_path.shape[:2]
         )
-        self.alpha_ = float(alphas[best_ratio, best_alpha])
+        alpha = float(alphas[best_ratio, best_alpha])
         l1_ratio = float(l1_ratios[best_ratio])
-        final = self._final_estimator(self.alpha_, l1_ratio).fit(
-            X_input, y_input, sample_weight=sample_weight
+        final = self._final_estimator(alpha, l1_ratio)
+        # An alpha chosen at alpha_max (no feature helps) is the answer of the
+        # cross-validation, not a mistake of the user's: no warning.
+        final._warn_at_alpha_max = False
+        final.fit(X_input, y_input, sample_weight=sample_weight)
+        fitted.update(
+            self._path_attributes(alphas, mse_path, l1_ratio),
+            alpha_=alpha,
+            n_iter_=final.n_iter_,
+            dual_gap_=final.dual_gap_,
+            coef_=final.coef_,
+            intercept_=final.intercept_,
         )
-        self._store_path(alphas, mse_path, l1_ratio)
-        self.n_iter_, self.dual_gap_ = final.n_iter_, final.dual_gap_
-        self.coef_, self.intercept_ = final.coef_, final.intercept_
+        commit_fitted(self, fitted)
         return self
 
-    def _store_path(self, alphas, mse_path, l1_ratio):
+    def _path_attributes(self, alphas, mse_path, l1_ratio):
+        """The fitted attributes that describe the path (``alphas_``...)."""
         raise NotImplementedError
 
     def predict(self, X):
@@ -242,7 +289,7 @@ class _MultiTaskLinearModelCV(
 
 _CV_PARAMETERS = """
     eps : float, default=1e-3
-        Ratio ``alpha_min / alpha_max`` of the automatic grid.
+        Ratio ``alpha_min / alpha_max`` of the automatic grid, in ``(0, 1]``.
     alphas : int or array-like, default=100
         Number of alphas on the automatic grid, log-spaced from ``alpha_max``
         (the smallest alpha that zeroes every coefficient) down, or the alphas
@@ -260,8 +307,10 @@ _CV_PARAMETERS = """
         Number of folds (and l1 ratios) fitted in parallel.
     solver : {"auto", "bcd", "fista"}, default="auto"
         See :class:`MultiTaskLinearRegressor`.
-    max_iter : int, default=1000
+    max_iter : int, default=5000
         Maximum number of epochs per alpha.
+        Enough, with standardized features, for every estimator on every real
+        data set of the package (``benchmarks/linear_defaults.py``).
     tol : float, default=1e-4
         Duality-gap tolerance per alpha, as in :class:`MultiTaskLasso`.
 """
@@ -298,7 +347,7 @@ class MultiTaskLassoCV(_MultiTaskLinearModelCV):
         Number of tasks.
     n_features_in_ : int
         Number of features seen in fit.
-
+{NOTES}
     Examples
     --------
     >>> import numpy as np
@@ -324,7 +373,7 @@ class MultiTaskLassoCV(_MultiTaskLinearModelCV):
         cv=None,
         n_jobs=None,
         solver="auto",
-        max_iter=1000,
+        max_iter=5000,
         tol=1e-4,
     ):
         self.eps = eps
@@ -347,8 +396,8 @@ class MultiTaskLassoCV(_MultiTaskLinearModelCV):
             max_iter=self.max_iter, tol=self.tol,
         )  # fmt: skip
 
-    def _store_path(self, alphas, mse_path, l1_ratio):
-        self.alphas_, self.mse_path_ = alphas[0], mse_path[0]
+    def _path_attributes(self, alphas, mse_path, l1_ratio):
+        return {"alphas_": alphas[0], "mse_path_": mse_path[0]}
 
 
 class MultiTaskElasticNetCV(_MultiTaskLinearModelCV):
@@ -387,7 +436,7 @@ class MultiTaskElasticNetCV(_MultiTaskLinearModelCV):
         Number of tasks.
     n_features_in_ : int
         Number of features seen in fit.
-
+{NOTES}
     Examples
     --------
     >>> import numpy as np
@@ -416,7 +465,7 @@ class MultiTaskElasticNetCV(_MultiTaskLinearModelCV):
         cv=None,
         n_jobs=None,
         solver="auto",
-        max_iter=1000,
+        max_iter=5000,
         tol=1e-4,
     ):
         self.l1_ratio = l1_ratio
@@ -430,14 +479,25 @@ class MultiTaskElasticNetCV(_MultiTaskLinearModelCV):
         self.max_iter = max_iter
         self.tol = tol
 
-    def _l1_ratios(self):
-        ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
-        if ratios.ndim != 1 or np.any(ratios <= 0) or np.any(ratios > 1):
-            raise ValueError(
-                "Expected l1_ratio to be a float or a list of floats in (0, 1]; "
-                f"got {self.l1_ratio!r} instead."
+    def _validate_params(self):
+        super()._validate_params()
+        if np.ndim(self.l1_ratio) == 0:
+            return  # a number, checked by the declarative constraint
+        ratios = _float_array(self.l1_ratio)
+        if (
+            ratios is None
+            or ratios.ndim != 1
+            or ratios.size == 0
+            or not (np.all(ratios > 0) and np.all(ratios <= 1))
+        ):
+            self._invalid(
+                "l1_ratio",
+                "a float in the range (0.0, 1.0] or a non-empty 1-D array-like of "
+                "such floats",
             )
-        return ratios
+
+    def _l1_ratios(self):
+        return np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
 
     def _final_estimator(self, alpha, l1_ratio):
         return MultiTaskElasticNet(
@@ -446,8 +506,7 @@ class MultiTaskElasticNetCV(_MultiTaskLinearModelCV):
             max_iter=self.max_iter, tol=self.tol,
         )  # fmt: skip
 
-    def _store_path(self, alphas, mse_path, l1_ratio):
+    def _path_attributes(self, alphas, mse_path, l1_ratio):
         if np.ndim(self.l1_ratio) == 0:
             alphas, mse_path = alphas[0], mse_path[0]
-        self.alphas_, self.mse_path_ = alphas, mse_path
-        self.l1_ratio_ = l1_ratio
+        return {"alphas_": alphas, "mse_path_": mse_path, "l1_ratio_": l1_ratio}

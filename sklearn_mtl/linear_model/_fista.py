@@ -26,6 +26,7 @@ from ._solver_base import (
     SolverResult,
     evaluate_optimality,
     gradient_scale,
+    raise_not_finite,
     warn_not_converged,
 )
 
@@ -247,6 +248,8 @@ class FISTA:
                     )
                 criterion = _mapping_norm(smooth, current, optimality, lipschitz)
                 threshold, what = kkt_threshold, "proximal gradient mapping"
+            if not np.isfinite(criterion):
+                raise_not_finite("fista", n_iter, criterion, what)
             if criterion <= threshold:
                 break
         else:
@@ -277,10 +280,7 @@ class FISTA:
             if new.value <= bound * (1 + 1e-12) + 1e-300 or not np.any(delta):
                 return new, lipschitz
             if not np.isfinite(new.value):
-                raise FloatingPointError(
-                    f"The objective became {new.value} at iteration {n_iter} "
-                    "of 'fista'; check X and y for huge values."
-                )
+                raise_not_finite("fista", n_iter, new.value, "objective")
             lipschitz *= 2.0
 
 

@@ -8,9 +8,13 @@ from sklearn.utils._param_validation import Interval
 
 from ..base import MultiTaskRegressorMixin
 from ._base import (
+    ALPHA_MAX_NOTE,
+    NOTES,
     MultiTaskLinearModel,
     as_design,
+    check_magnitudes,
     check_penalty,
+    commit_fitted,
     labelled_rows,
     observed_weights,
 )
@@ -54,20 +58,23 @@ class _RegressorBase(MultiTaskRegressorMixin, MultiTaskLinearModel):
         self : object
             The fitted estimator.
         """
-        X, targets, task_weights, sample_weight = self._validate_fit_data(
+        X, targets, task_weights, sample_weight, fitted = self._validate_fit_inputs(
             X, y, sample_weight
         )
         X, mask, values, sample_weight = labelled_rows(
             as_design(X), targets.mask, targets.values, sample_weight
         )
         Y = np.where(mask, values, 0.0)
+        check_magnitudes(X, Y, targets.task_names)
         datafit = Squared(Y, observed_weights(mask, sample_weight), task_weights)
-        result = self._fit_datafit(X, datafit, targets.n_tasks)
+        result, attributes = self._fit_datafit(X, datafit, targets.n_tasks)
+        fitted.update(attributes)
         W = result.coefs.sum(axis=0)
-        if self._single_output:
-            self.coef_, self.intercept_ = W[:, 0].copy(), float(result.intercept[0])
+        if targets.single_output:
+            fitted.update(coef_=W[:, 0].copy(), intercept_=float(result.intercept[0]))
         else:
-            self.coef_, self.intercept_ = W.T.copy(), result.intercept.copy()
+            fitted.update(coef_=W.T.copy(), intercept_=result.intercept.copy())
+        commit_fitted(self, fitted)
         return self
 
     def predict(self, X):
@@ -113,8 +120,10 @@ class MultiTaskLinearRegressor(_RegressorBase):
         L21ElasticNet, Dirty). ``"fista"``: accelerated proximal gradient, for
         any penalty. ``"auto"`` picks ``"bcd"`` when it applies and ``"fista"``
         otherwise.
-    max_iter : int, default=1000
+    max_iter : int, default=5000
         Maximum number of epochs (``"bcd"``) or iterations (``"fista"``).
+        Enough, with standardized features, for every estimator on every real
+        data set of the package (``benchmarks/linear_defaults.py``).
     tol : float, default=1e-4
         The solver stops when the duality gap is at most
         ``tol * ||Y - Y_mean||^2 / m`` (weighted, over observed labels), as in
@@ -153,7 +162,7 @@ class MultiTaskLinearRegressor(_RegressorBase):
     --------
     MultiTaskLasso : The L21 preset.
     MultiTaskLinearClassifier : The same penalties with the logistic loss.
-
+{NOTES}{ALPHA_MAX_NOTE}
     Examples
     --------
     >>> import numpy as np
@@ -176,7 +185,7 @@ class MultiTaskLinearRegressor(_RegressorBase):
         fit_intercept=True,
         task_weights=None,
         solver="auto",
-        max_iter=1000,
+        max_iter=5000,
         tol=1e-4,
         warm_start=False,
     ):
@@ -224,8 +233,10 @@ class MultiTaskLasso(_RegressorBase):
         Weight of each task in the datafit, rescaled to mean 1.
     solver : {{"auto", "bcd", "fista"}}, default="auto"
         See :class:`MultiTaskLinearRegressor`.
-    max_iter : int, default=1000
+    max_iter : int, default=5000
         Maximum number of epochs.
+        Enough, with standardized features, for every estimator on every real
+        data set of the package (``benchmarks/linear_defaults.py``).
     tol : float, default=1e-4
         Stop when the duality gap is at most ``tol * ||Y - Y_mean||^2 / m``.
     warm_start : bool, default=False
@@ -251,7 +262,7 @@ class MultiTaskLasso(_RegressorBase):
     See Also
     --------
     MultiTaskLassoCV : Chooses ``alpha`` by cross-validation.
-
+{NOTES}{ALPHA_MAX_NOTE}
     Examples
     --------
     >>> import numpy as np
@@ -269,6 +280,7 @@ class MultiTaskLasso(_RegressorBase):
         **MultiTaskLinearModel._parameter_constraints,
         "alpha": [Interval(Real, 0, None, closed="left")],
     }
+    _alpha_search = "MultiTaskLassoCV"
 
     def __init__(
         self,
@@ -277,7 +289,7 @@ class MultiTaskLasso(_RegressorBase):
         fit_intercept=True,
         task_weights=None,
         solver="auto",
-        max_iter=1000,
+        max_iter=5000,
         tol=1e-4,
         warm_start=False,
     ):
@@ -314,8 +326,10 @@ class MultiTaskElasticNet(_RegressorBase):
         Weight of each task in the datafit, rescaled to mean 1.
     solver : {{"auto", "bcd", "fista"}}, default="auto"
         See :class:`MultiTaskLinearRegressor`.
-    max_iter : int, default=1000
+    max_iter : int, default=5000
         Maximum number of epochs.
+        Enough, with standardized features, for every estimator on every real
+        data set of the package (``benchmarks/linear_defaults.py``).
     tol : float, default=1e-4
         Stop when the duality gap is at most ``tol * ||Y - Y_mean||^2 / m``.
     warm_start : bool, default=False
@@ -342,7 +356,7 @@ class MultiTaskElasticNet(_RegressorBase):
     --------
     MultiTaskElasticNetCV : Chooses ``alpha`` and ``l1_ratio`` by
         cross-validation.
-
+{NOTES}{ALPHA_MAX_NOTE}
     Examples
     --------
     >>> import numpy as np
@@ -358,6 +372,7 @@ class MultiTaskElasticNet(_RegressorBase):
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
     }
+    _alpha_search = "MultiTaskElasticNetCV"
 
     def __init__(
         self,
@@ -367,7 +382,7 @@ class MultiTaskElasticNet(_RegressorBase):
         fit_intercept=True,
         task_weights=None,
         solver="auto",
-        max_iter=1000,
+        max_iter=5000,
         tol=1e-4,
         warm_start=False,
     ):

@@ -13,6 +13,7 @@ __all__ = [
     "evaluate_optimality",
     "gradient_scale",
     "null_gradient",
+    "raise_not_finite",
     "warn_not_converged",
 ]
 
@@ -184,6 +185,21 @@ def warn_not_converged(solver, max_iter, criterion, threshold, what):
         "loosen tol or standardize the features.",
         ConvergenceWarning,
         stacklevel=4,
+    )
+
+
+def raise_not_finite(solver, n_iter, value, what):
+    """Raise a FloatingPointError: a stopping criterion became ``inf`` or NaN.
+
+    Only values too large for float64 do that (the estimators refuse such
+    ``X`` and ``Y`` before solving; this catches the rest, such as a product
+    of large features and large labels): stopping there would hand back a
+    meaningless model.
+    """
+    raise FloatingPointError(
+        f"The {what} became {value} at iteration {n_iter} of {solver!r}: the "
+        "problem overflows float64 arithmetic. Rescale X (for instance with "
+        "StandardScaler in a Pipeline) and Y."
     )
 
 

@@ -148,11 +148,28 @@ def _columns_of(Y):
     array holding ``pandas.NA``, so its labels keep their type (int, bool).
     """
     if _is_dataframe(Y):
-        columns = [Y[name].to_numpy() for name in Y.columns]
-        return columns, np.asarray([str(name) for name in Y.columns], dtype=object)
+        names = [str(name) for name in Y.columns]
+        _check_unique_names(names)
+        columns = [Y.iloc[:, t].to_numpy() for t in range(len(names))]
+        return columns, np.asarray(names, dtype=object)
     if Y.ndim == 1:
         return [Y], None
     return [Y[:, t] for t in range(Y.shape[1])], None
+
+
+def _check_unique_names(names):
+    """Raise unless the task names (column names, as strings) are unique."""
+    seen, duplicated = set(), []
+    for name in names:
+        if name in seen and name not in duplicated:
+            duplicated.append(name)
+        seen.add(name)
+    if duplicated:
+        raise ValueError(
+            "Expected Y with unique column names, since they name the tasks; got "
+            f"duplicated column names {duplicated} instead. Rename the columns "
+            "(or pass Y.to_numpy() to use task indices)."
+        )
 
 
 def holds_text(Y):
@@ -168,7 +185,7 @@ def holds_text(Y):
     text : bool
     """
     if _is_dataframe(Y):
-        return any(holds_text(Y[name].to_numpy()) for name in Y.columns)
+        return any(holds_text(Y.iloc[:, t].to_numpy()) for t in range(Y.shape[1]))
     array = np.asarray(Y.to_numpy() if hasattr(Y, "to_numpy") else Y)
     if array.dtype.kind in "US":
         return True
@@ -250,9 +267,10 @@ def check_multitask_targets(
     Raises
     ------
     ValueError
-        If ``Y`` is empty, not 1-D or 2-D, holds infinite values, strings for a
-        continuous target, continuous labels for classification, more than two
-        classes for a binary task, a task without any observed label (unless
+        If ``Y`` is empty, not 1-D or 2-D, a DataFrame with duplicated column
+        names, holds infinite values, strings for a continuous target,
+        continuous labels for classification, more than two classes for a
+        binary task, a task without any observed label (unless
         allowed), or does not have the expected shape; or if ``target_type``
         is not one of the forms above.
 

@@ -6,7 +6,9 @@ from numbers import Integral
 
 import numpy as np
 
-__all__ = ["check_sample_weight", "check_task_weights"]
+from ._targets import task_label
+
+__all__ = ["check_sample_weight", "check_task_weights", "check_weighted_labels"]
 
 
 def check_task_weights(task_weights, n_tasks, task_names=None):
@@ -145,3 +147,44 @@ def check_sample_weight(sample_weight, n_samples):
             f"{sample_weight.min()} instead."
         )
     return sample_weight
+
+
+def check_weighted_labels(targets, sample_weight):
+    """Raise unless every task has an observed label of positive sample weight.
+
+    A task whose observed labels all have sample weight 0 has nothing to be
+    fitted on; every estimator of the package refuses it in ``fit`` (rather
+    than returning a model of that task fitted on nothing).
+
+    Parameters
+    ----------
+    targets : MultiTaskTargets
+        Validated targets (:func:`~sklearn_mtl.utils.check_multitask_targets`).
+    sample_weight : ndarray of shape (n_samples,) or None
+        Validated sample weights (:func:`check_sample_weight`); None checks
+        nothing.
+
+    Raises
+    ------
+    ValueError
+        Naming the first task without an observed label of positive weight.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_mtl.utils import check_multitask_targets
+    >>> from sklearn_mtl.utils._weights import check_weighted_labels
+    >>> targets = check_multitask_targets([[1.0, np.nan], [2.0, 3.0]])
+    >>> check_weighted_labels(targets, np.array([1.0, 0.0]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: Task 1 has no observed label with a non-zero sample_weight; ...
+    """
+    if sample_weight is None:
+        return
+    weighted = (targets.mask & (sample_weight[:, np.newaxis] > 0)).any(axis=0)
+    for t in np.flatnonzero(~weighted):
+        raise ValueError(
+            f"Task {task_label(t, targets.task_names)} has no observed label with "
+            "a non-zero sample_weight; every task needs at least one to be fitted."
+        )
