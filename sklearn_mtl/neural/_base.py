@@ -73,6 +73,7 @@ class BaseMultiTaskNet(TrainingSettingsMixin, NeuralNet):
         scoring="loss",
         task_weights=None,
         weighting=None,
+        primary_tasks=None,
         random_state=None,
         torch_num_threads=None,
         verbose="auto",
@@ -96,6 +97,7 @@ class BaseMultiTaskNet(TrainingSettingsMixin, NeuralNet):
         self.scoring = scoring
         self.task_weights = task_weights
         self.weighting = weighting
+        self.primary_tasks = primary_tasks
         self.random_state = random_state
         self.torch_num_threads = torch_num_threads
         for name in ("initialized_", "history_", "virtual_params_"):
@@ -252,8 +254,11 @@ class BaseMultiTaskNet(TrainingSettingsMixin, NeuralNet):
         self.task_weights_ = check_task_weights(
             self.task_weights, self.n_tasks_, getattr(self, "task_names_", None)
         )
+        self.primary_tasks_ = self._check_primary_tasks()
         if self.initialized_:  # partial_fit after set_params(task_weights=...)
             self.weighting_.set_task_weights(self.task_weights_)
+            if not reset:  # else initialize() builds a new weighting_
+                self._give_primary_tasks(self.weighting_)
         Y = self._target_encoding.encode(targets)
         if sample_weight is not None:
             Y = np.column_stack([Y, sample_weight])
@@ -433,15 +438,28 @@ class BaseMultiTaskNet(TrainingSettingsMixin, NeuralNet):
         criteria, as a criterion with learnable parameters would be: skorch
         moves it to the device, gives its parameters (if any) to the optimizer
         and saves it with ``save_params(f_weighting=...)``.
+
+        A strategy with a ``set_primary_tasks`` method (such as
+        :class:`~sklearn_mtl.neural.weighting.AuxiliaryCosine`) then gets the
+        primary tasks' indices, ``primary_tasks_`` (None when
+        ``primary_tasks`` is None), and again at every ``fit`` or
+        ``partial_fit`` that continues training.
         """
         strategy = clone(check_weighting(self.weighting))
         strategy.set_params(**self.get_params_for("weighting"))
         self.weighting_ = strategy.initialize(
             self.task_weights_, module=self.module_, task_kinds=self.task_kinds_
         )
+        self._give_primary_tasks(self.weighting_)
         if "weighting" not in self._criteria:
             self._register_attribute("weighting_", self.weighting_, prefixes=False)
         return self
+
+    def _give_primary_tasks(self, strategy):
+        """Hand ``primary_tasks_`` to a strategy that asks for them."""
+        set_primary_tasks = getattr(strategy, "set_primary_tasks", None)
+        if callable(set_primary_tasks):
+            set_primary_tasks(getattr(self, "primary_tasks_", None))
 
     def get_default_callbacks(self):
         """skorch's default callbacks, with :class:`PerTaskLoss` recording the losses.

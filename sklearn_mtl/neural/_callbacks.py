@@ -9,7 +9,24 @@ from skorch.callbacks import Callback
 
 from ..metrics import get_metric
 
-__all__ = ["BestEpochStopping", "PerTaskLoss", "TaskScoring"]
+__all__ = ["PRIMARY_SUFFIX", "BestEpochStopping", "PerTaskLoss", "TaskScoring"]
+
+# Suffix of the history keys of the primary tasks' mean (``valid_loss_primary``).
+PRIMARY_SUFFIX = "_primary"
+
+
+def primary_mean(values, net):
+    """Mean of the per-task ``values`` over the net's primary tasks, or None.
+
+    None when the net has no primary tasks; NaN when none of them has a value
+    (NaN: no label in the epoch, or a task that could not be scored).
+    """
+    primary = getattr(net, "primary_tasks_", None)
+    if primary is None:
+        return None
+    values = np.asarray(values, dtype=float)[primary]
+    values = values[np.isfinite(values)]
+    return float(values.mean()) if values.size else np.nan
 
 
 class PerTaskLoss(Callback):
@@ -38,13 +55,19 @@ class PerTaskLoss(Callback):
     the module has a ``penalty()`` (see
     :class:`~sklearn_mtl.neural.modules.MultiTaskModule`), its mean over the
     training batches is recorded as ``train_penalty`` and included in
-    ``train_loss``. The batches' losses are kept and averaged at the end of
-    the epoch, so recording costs no computation or device synchronization
-    per batch.
+    ``train_loss``. With primary tasks (the net's ``primary_tasks``),
+    ``train_loss_primary`` and ``valid_loss_primary`` (with their ``_best``
+    flags) are the plain mean of the primary tasks' epoch losses (those
+    with labels in the epoch; NaN if none has), without static task weights
+    or penalty: the quantity early stopping then watches, the same whatever
+    the weights of the tasks. The batches' losses are kept and averaged at
+    the end of the epoch, so recording costs no computation or device
+    synchronization per batch.
     """
 
     def initialize(self):
         self.best_ = {"train": np.inf, "valid": np.inf}
+        self.primary_best_ = {"train": np.inf, "valid": np.inf}
         self.task_best_ = {"train": None, "valid": None}
         return self
 
@@ -92,6 +115,14 @@ class PerTaskLoss(Callback):
             net.history.record(f"{phase}_loss", loss)
             net.history.record(f"{phase}_loss_best", bool(loss < self.best_[phase]))
             self.best_[phase] = min(loss, self.best_[phase])
+            primary = primary_mean(means, net)
+            if primary is not None:
+                key = f"{phase}_loss{PRIMARY_SUFFIX}"
+                is_best = bool(primary < self.primary_best_[phase])  # False for NaN
+                net.history.record(key, primary)
+                net.history.record(f"{key}_best", is_best)
+                if is_best:
+                    self.primary_best_[phase] = primary
             if phase == "train":
                 weights = self._epoch_weights(net, batches, counts)
                 net.history.record("task_weights", weights)
@@ -142,7 +173,10 @@ class TaskScoring(Callback):
     with a ``task_types`` parameter, such as ``"mixed"``, gets the net's).
     The history gets ``<prefix>_<metric>_<task>`` for each task and
     ``<prefix>_<metric>``, their mean; an improvement of the mean is flagged
-    in ``<prefix>_<metric>_best``, as skorch's ``EpochScoring`` does.
+    in ``<prefix>_<metric>_best``, as skorch's ``EpochScoring`` does. A net
+    with primary tasks (``primary_tasks``) also gets
+    ``<prefix>_<metric>_primary``, the mean over the primary tasks, with its
+    ``_best`` flag.
 
     Parameters
     ----------
@@ -185,6 +219,7 @@ class TaskScoring(Callback):
                 "pools the tasks."
             )
         self.best_ = None
+        self.primary_best_ = None
         return self
 
     @property
@@ -231,14 +266,23 @@ class TaskScoring(Callback):
         ):
             net.history.record(key, score)
         mean = float(np.nanmean(scores)) if np.any(np.isfinite(scores)) else np.nan
-        sign = 1 if self.spec_.greater_is_better else -1
-        is_best = bool(np.isfinite(mean)) and (
-            self.best_ is None or sign * (mean - self.best_) > 0
-        )
+        is_best = self._improves(mean, self.best_)
         if is_best:
             self.best_ = mean
         net.history.record(prefix, mean)
-        net.history.record(f"{prefix}_best", bool(is_best))
+        net.history.record(f"{prefix}_best", is_best)
+        primary = primary_mean(scores, net)
+        if primary is not None:
+            is_best = self._improves(primary, self.primary_best_)
+            if is_best:
+                self.primary_best_ = primary
+            net.history.record(prefix + PRIMARY_SUFFIX, primary)
+            net.history.record(f"{prefix}{PRIMARY_SUFFIX}_best", is_best)
+
+    def _improves(self, value, best):
+        """Whether ``value`` (NaN: no) is better than ``best`` (None: yes)."""
+        sign = 1 if self.spec_.greater_is_better else -1
+        return bool(np.isfinite(value)) and (best is None or sign * (value - best) > 0)
 
 
 class BestEpochStopping(Callback):
@@ -250,7 +294,11 @@ class BestEpochStopping(Callback):
     patience and the minimum improvement, and the monitored quantity is the
     validation loss (``scoring="loss"``) or the mean over tasks of a per-task
     validation score (``scoring="roc_auc"``, ... recorded by a
-    :class:`TaskScoring` callback). Training stops after ``n_iter_no_change``
+    :class:`TaskScoring` callback); for a net with primary tasks
+    (``primary_tasks``), that quantity over the primary tasks only
+    (``valid_loss_primary``, ``valid_<metric>_primary``), which is an error
+    when it is NaN (no primary task could be evaluated on the validation
+    rows). Training stops after ``n_iter_no_change``
     consecutive epochs without an improvement of at least ``tol`` over the
     best value so far; then the state of the epoch with the best value (the
     first one on a tie) is restored: a copy of the module's and the
@@ -284,6 +332,16 @@ class BestEpochStopping(Callback):
         value = row[self.monitor_]
         sign = 1.0 if self.lower_is_better_ else -1.0
         finite = value is not None and np.isfinite(value)
+        if not finite and self.monitor_.endswith(PRIMARY_SUFFIX):
+            raise ValueError(
+                f"Early stopping monitors {self.monitor_!r}, which is {value} at "
+                f"epoch {row['epoch']}: none of the primary tasks "
+                f"{_task_names(net, net.primary_tasks_)} could be evaluated on the "
+                "validation rows (no observed label there, or a single class for "
+                "a ranking metric). Hold out more rows (validation_fraction), "
+                "give a validation set with labels of the primary tasks "
+                "(train_split), or set early_stopping=False."
+            )
         best = self.best_value_
         if finite and (best is None or sign * (value - best) < 0):
             self.best_value_, self.best_epoch_ = value, row["epoch"]
@@ -317,6 +375,12 @@ class BestEpochStopping(Callback):
         state = self.__dict__.copy()
         state.pop("best_state_", None)
         return state
+
+
+def _task_names(net, tasks):
+    """The tasks' names (or indices) as a list, for messages."""
+    names = getattr(net, "task_names_", None)
+    return [int(t) if names is None else str(names[t]) for t in tasks]
 
 
 def _state_copy(net):

@@ -35,7 +35,8 @@ NET_PARAMETERS = """
         ``Dataset``, NaN for missing labels), which is validated and encoded
         as the training rows are.
     early_stopping : "auto" or bool, default="auto"
-        Whether ``fit`` stops when the validation quantity (``scoring``) has
+        Whether ``fit`` stops when the validation quantity (``scoring``, over
+        the ``primary_tasks`` when given) has
         not improved by at least ``tol`` for ``n_iter_no_change`` epochs, and
         then restores the weights of the best epoch (``best_epoch_``): the
         state of the module and of the weighting strategy, copied in memory
@@ -63,10 +64,30 @@ NET_PARAMETERS = """
         ``"roc_auc"`` or ``"r2"``), whose mean over the tasks on the
         validation rows is recorded by a :class:`TaskScoring` callback as
         ``valid_<metric>`` (with ``valid_<metric>_<task>``) and maximized
-        (or minimized for an error).
+        (or minimized for an error). With ``primary_tasks``, the same
+        quantity over the primary tasks: ``valid_loss_primary`` (the plain
+        mean of their validation losses) or ``valid_<metric>_primary``.
     task_weights : array-like of shape (n_tasks,), dict or None, default=None
         Weight of each task's loss, rescaled to mean 1; a dict maps task names
         (of a DataFrame ``Y``) or indices to weights. Grid-searchable.
+    weighting : None, str or TaskWeighting, default=None
+        How the tasks' losses or gradients are combined at each training
+        step: None (the static ``task_weights``), a strategy of
+        :mod:`sklearn_mtl.neural.weighting` or its name (``"pcgrad"``,
+        ``"uncertainty"``, ..., ``"aux_cosine"`` with ``primary_tasks``);
+        its parameters are ``weighting__<name>``.
+    primary_tasks : list of str or int, str, int or None, default=None
+        The tasks you care about, by name (of a DataFrame ``Y``) or index; the
+        others are auxiliary. Every task trains (with ``task_weights`` and
+        ``weighting``), but early stopping and the best epoch it restores
+        follow the primary tasks only (``valid_loss_primary``, or
+        ``valid_<metric>_primary``; an error if none of them has a label in
+        the validation rows), and ``score`` (so ``GridSearchCV``'s default
+        scorer) is the mean over them. ``predict`` still returns every task.
+        None: every task counts. Down-weight auxiliary tasks with
+        ``task_weights``, or let ``weighting="aux_cosine"``
+        (:class:`~sklearn_mtl.neural.weighting.AuxiliaryCosine`) keep only
+        their gradients that agree with the primary tasks'.
     random_state : int, RandomState instance or None, default=None
         Seed of the initialization, dropout and batch order. An int makes
         ``fit`` reproducible, without changing torch's global random state;
@@ -102,7 +123,10 @@ NET_ATTRIBUTES = """
         ``train_loss_<task>`` and ``valid_loss_<task>``
         for every task (``<task>`` is the column name of a DataFrame ``Y``,
         else ``task<t>``), each with its ``_best`` flag, ``task_weights``, and
-        the scores of :class:`TaskScoring` callbacks.
+        the scores of :class:`TaskScoring` callbacks. With ``primary_tasks``,
+        also ``train_loss_primary`` and ``valid_loss_primary``, the plain
+        mean of the primary tasks' losses (and ``<prefix>_<metric>_primary``
+        for the scores), each with its ``_best`` flag.
     best_epoch_ : int or None
         The epoch (numbered as in ``history_``) whose weights early stopping
         restored at the end of the last ``fit``; None when early stopping
@@ -111,6 +135,9 @@ NET_ATTRIBUTES = """
         Number of epochs of the last ``fit`` or ``partial_fit`` call.
     task_weights_ : ndarray of shape (n_tasks,)
         Task weights in use, with mean 1.
+    primary_tasks_ : ndarray of int or None
+        Indices of the primary tasks, in increasing order; None when
+        ``primary_tasks`` is None.
     output_sizes_ : tuple of int
         Number of module outputs of each task.
     task_kinds_ : tuple of str

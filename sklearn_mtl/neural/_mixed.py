@@ -233,7 +233,9 @@ class MultiTaskNet(_MultiTaskMixin, BaseMultiTaskNet):
         return tags
 
     def score(self, X, y, sample_weight=None):
-        """Mean over tasks of the R^2 (continuous) or accuracy (classes) of each.
+        """Mean over the primary tasks of the R^2 (continuous) or accuracy of each.
+
+        Every task counts when ``primary_tasks`` is None.
 
         Parameters
         ----------
@@ -248,12 +250,14 @@ class MultiTaskNet(_MultiTaskMixin, BaseMultiTaskNet):
         -------
         score : float
             :func:`~sklearn_mtl.metrics.multitask_mixed_score` of
-            ``self.predict(X)`` with the fitted ``task_types_``.
+            ``self.predict(X)`` with the fitted ``task_types_``, on the
+            columns of the primary tasks (``primary_tasks_``).
         """
+        Y_true, Y_pred, tasks = self._primary_columns(y, self.predict(X))
         return multitask_mixed_score(
-            y,
-            self.predict(X),
-            task_types=list(self.task_types_),
+            Y_true,
+            Y_pred,
+            task_types=[self.task_types_[t] for t in tasks],
             sample_weight=sample_weight,
             missing_label=self.missing_label,
         )

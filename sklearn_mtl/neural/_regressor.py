@@ -1,6 +1,7 @@
 """Multi-task regression network."""
 
 from ..base import MultiTaskRegressorMixin
+from ..metrics import multitask_r2_score
 from ._base import BaseMultiTaskNet
 from ._docs import NET_ATTRIBUTES, NET_PARAMETERS
 from .modules import MultiTaskMLP
@@ -89,6 +90,39 @@ class MultiTaskNetRegressor(MultiTaskRegressorMixin, BaseMultiTaskNet):
             Predictions (1-D when fitted on 1-D ``y``).
         """
         return self._format_output(self._predict_columns(X))
+
+    def score(self, X, y, sample_weight=None):
+        """Mean over the primary tasks of the R^2 of each on its observed labels.
+
+        Every task counts when ``primary_tasks`` is None.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples, n_tasks) or (n_samples,)
+            True labels of every task, NaN where missing.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            :func:`~sklearn_mtl.metrics.multitask_r2_score` of
+            ``self.predict(X)`` on the columns of the primary tasks
+            (``primary_tasks_``).
+
+        Notes
+        -----
+        This is what ``GridSearchCV`` uses without ``scoring``. scikit-learn's
+        scoring strings (``scoring="r2"``...) fail on missing labels ("Input
+        contains NaN"); pass
+        :func:`~sklearn_mtl.metrics.make_multitask_scorer` ``("r2")``, or
+        another metric name, instead (they score every task; its ``task``
+        argument picks one).
+        """
+        Y_true, Y_pred, _ = self._primary_columns(y, self.predict(X))
+        return multitask_r2_score(Y_true, Y_pred, sample_weight=sample_weight)
 
     @property
     def predict_proba(self):

@@ -1,17 +1,21 @@
-"""The training settings of the nets: early stopping, validation split, verbosity."""
+"""The training settings of the nets: early stopping, validation split, verbosity,
+and the primary tasks (what early stopping and ``score`` look at)."""
 
+import difflib
 import multiprocessing
 import numbers
 import sys
+from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 
 import numpy as np
 from skorch.dataset import ValidSplit
 
 from ..metrics import get_metric
-from ._callbacks import TaskScoring
+from ..utils._targets import task_label
+from ._callbacks import PRIMARY_SUFFIX, TaskScoring
 
-__all__ = ["TrainingSettingsMixin", "is_auto"]
+__all__ = ["TrainingSettingsMixin", "check_primary_tasks", "is_auto"]
 
 # train_split="auto" draws validation_fraction of the rows at random with a
 # fixed seed: skorch's ValidSplit(5) keeps the last rows for validation, which
@@ -31,7 +35,8 @@ class TrainingSettingsMixin:
     ``early_stopping``, ``train_split`` (with ``validation_fraction``),
     ``scoring`` and ``verbose`` may be ``"auto"``; these methods validate
     them and decide, for each fit, whether it stops early, on which split and
-    history key, and whether it prints its epoch table.
+    history key, and whether it prints its epoch table. ``primary_tasks``
+    narrows the monitored key and ``score`` to the primary tasks.
     """
 
     def _check_training_params(self):
@@ -96,11 +101,55 @@ class TrainingSettingsMixin:
         return bool(self.early_stopping)
 
     def _early_stopping_monitor(self):
-        """The history key that early stopping watches, and whether lower is better."""
+        """The history key that early stopping watches, and whether lower is better.
+
+        ``valid_loss`` or ``valid_<metric>``, with the suffix ``_primary`` when
+        the net has primary tasks (``primary_tasks_``): the same quantity over
+        the primary tasks only.
+        """
+        suffix = "" if getattr(self, "primary_tasks_", None) is None else PRIMARY_SUFFIX
         if is_auto(self.scoring) or self.scoring == "loss":
-            return "valid_loss", True
+            return "valid_loss" + suffix, True
         spec = get_metric(self.scoring)
-        return TaskScoring(self.scoring).history_prefix, not spec.greater_is_better
+        prefix = TaskScoring(self.scoring).history_prefix
+        return prefix + suffix, not spec.greater_is_better
+
+    def _check_primary_tasks(self):
+        """``primary_tasks`` as sorted task indices (None), for the fitted tasks."""
+        names = getattr(self, "task_names_", None)
+        primary = check_primary_tasks(self.primary_tasks, self.n_tasks_, names)
+        reserved = PRIMARY_SUFFIX[1:]
+        if primary is not None and names is not None and reserved in map(str, names):
+            raise ValueError(
+                f"Expected no task named {reserved!r} with primary_tasks: "
+                "its history keys (such as 'valid_loss_primary') are those of the "
+                "primary tasks' mean; got a task of that name. Rename the column."
+            )
+        return primary
+
+    def _primary_columns(self, y, Y_pred):
+        """The primary tasks' columns of labels ``y`` and predictions ``Y_pred``.
+
+        Returns them with the indices of the tasks kept: every task, and
+        ``y`` and ``Y_pred`` unchanged, when there are no ``primary_tasks``,
+        for a 1-D ``y``, or when ``y`` does not have one column per task (the
+        metric then says what it expected).
+        """
+        primary = self.primary_tasks_
+        every_task = list(range(self.n_tasks_))
+        if primary is None or self._single_output:
+            return y, Y_pred, every_task
+        if hasattr(y, "iloc"):
+            labels = y
+        else:
+            labels = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
+        if labels.ndim != 2 or labels.shape[1] != self.n_tasks_:
+            return y, Y_pred, every_task
+        if hasattr(labels, "iloc"):
+            labels = labels.iloc[:, primary]
+        else:
+            labels = labels[:, primary]
+        return labels, np.asarray(Y_pred)[:, primary], primary.tolist()
 
     def _resolved_train_split(self):
         """The split in use: ``train_split``, or for ``"auto"`` a seeded shuffled
@@ -147,6 +196,77 @@ class TrainingSettingsMixin:
             self.verbose = verbose
             self._early_stopping_active = False
         self.n_iter_ = len(self.history_) - start if self.history_ is not None else 0
+
+
+def check_primary_tasks(primary_tasks, n_tasks, task_names=None):
+    """Validate ``primary_tasks`` of a net: the indices of the tasks it names.
+
+    Parameters
+    ----------
+    primary_tasks : None, str, int or list of str or int
+        Task names (of a DataFrame ``Y``) or indices; a single name or index
+        stands for a list of one.
+    n_tasks : int
+        Number of tasks.
+    task_names : array-like of str or None, default=None
+        Names of the tasks.
+
+    Returns
+    -------
+    indices : ndarray of int or None
+        The primary tasks' indices in increasing order; None for None.
+    """
+    if primary_tasks is None:
+        return None
+    expected = (
+        "Expected primary_tasks to be None or a non-empty list of task names or "
+        f"indices; got {primary_tasks!r} instead."
+    )
+    if isinstance(primary_tasks, str | numbers.Integral):
+        items = [primary_tasks]
+    elif isinstance(primary_tasks, Mapping) or not isinstance(primary_tasks, Iterable):
+        raise ValueError(expected)
+    else:
+        items = list(primary_tasks)
+    if not items:
+        raise ValueError(expected)
+    names = None if task_names is None else [str(name) for name in task_names]
+    indices = [_task_index(item, n_tasks, names, expected) for item in items]
+    if len(set(indices)) != len(indices):
+        repeated = sorted({t for t in indices if indices.count(t) > 1})
+        described = ", ".join(task_label(t, task_names) for t in repeated)
+        raise ValueError(
+            f"Expected primary_tasks without duplicates; got {primary_tasks!r} "
+            f"instead (task {described} more than once)."
+        )
+    return np.array(sorted(indices), dtype=np.intp)
+
+
+def _task_index(item, n_tasks, names, expected):
+    """The index of one entry of ``primary_tasks``."""
+    if isinstance(item, bool | np.bool_):
+        raise ValueError(expected)
+    if isinstance(item, numbers.Integral):
+        if not 0 <= item < n_tasks:
+            raise ValueError(
+                f"Expected primary_tasks indices in [0, {n_tasks}); got {item} instead."
+            )
+        return int(item)
+    if not isinstance(item, str):
+        raise ValueError(expected)
+    if names is None:
+        raise ValueError(
+            "Expected primary_tasks to be task indices: the tasks have no names "
+            f"(pass Y as a pandas DataFrame to name them); got {item!r} instead."
+        )
+    if item not in names:
+        close = difflib.get_close_matches(item, names, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(
+            f"Expected primary_tasks to name tasks among {names}; got {item!r} "
+            f"instead.{hint}"
+        )
+    return names.index(item)
 
 
 def is_auto(value):

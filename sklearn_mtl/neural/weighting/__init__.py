@@ -3,8 +3,9 @@
 Pass one as ``weighting=`` to :class:`~sklearn_mtl.neural.MultiTaskNetRegressor`
 or :class:`~sklearn_mtl.neural.MultiTaskNetClassifier`, as an object
 (``weighting=PCGrad()``, grid-searchable with ``weighting__<param>``) or by its
-name (``weighting="pcgrad"``; the names are the keys of ``WEIGHTINGS``).
-``weighting=None`` keeps the static task weights.
+name (``weighting="pcgrad"``; the names are the keys of ``WEIGHTINGS``, plus
+``"aux_cosine"`` for :class:`AuxiliaryCosine`, which needs the net's
+``primary_tasks``). ``weighting=None`` keeps the static task weights.
 
 Loss-based strategies reweight the task losses and cost one backward pass, as
 the summed loss does. Gradient-based ones combine the per-task gradients with
@@ -15,6 +16,7 @@ their :meth:`~GradientAggregator.aggregate` method combines a Jacobian
 
 from ._aggregator import GradientAggregator
 from ._aligned_mtl import AlignedMTL
+from ._aux_cosine import AuxiliaryCosine
 from ._base import LossWeighting, StaticWeighting, TaskWeighting, TrainingStep
 from ._cagrad import CAGrad
 from ._dwa import DynamicWeightAverage
@@ -40,6 +42,7 @@ __all__ = [
     "MGDA",
     "WEIGHTINGS",
     "AlignedMTL",
+    "AuxiliaryCosine",
     "CAGrad",
     "DynamicWeightAverage",
     "GeometricLossStrategy",

@@ -3,6 +3,7 @@
 import difflib
 
 from ._aligned_mtl import AlignedMTL
+from ._aux_cosine import AuxiliaryCosine
 from ._base import StaticWeighting, TaskWeighting
 from ._cagrad import CAGrad
 from ._dwa import DynamicWeightAverage
@@ -20,7 +21,7 @@ from ._rlw import RandomLossWeighting
 from ._uncertainty import UncertaintyWeighting
 from ._upgrad import UPGrad
 
-__all__ = ["WEIGHTINGS", "check_weighting"]
+__all__ = ["AUXILIARY_WEIGHTINGS", "WEIGHTINGS", "check_weighting"]
 
 # String shortcuts of the strategies (the class with its default parameters).
 WEIGHTINGS = {
@@ -44,6 +45,13 @@ WEIGHTINGS = {
     "gradvac": GradVac,
 }
 
+# String shortcuts of the strategies for primary and auxiliary tasks: they
+# need the net's primary_tasks, so they are kept apart from WEIGHTINGS, the
+# strategies any net trains with (which tests and benchmarks run on every net).
+AUXILIARY_WEIGHTINGS = {
+    "aux_cosine": AuxiliaryCosine,
+}
+
 
 def check_weighting(weighting):
     """The strategy a net's ``weighting`` parameter stands for.
@@ -51,8 +59,9 @@ def check_weighting(weighting):
     Parameters
     ----------
     weighting : None, str or TaskWeighting
-        None: the static task weights; a name of :data:`WEIGHTINGS`; or a
-        strategy object.
+        None: the static task weights; a name of :data:`WEIGHTINGS`, or
+        ``"aux_cosine"`` (:class:`AuxiliaryCosine`, for a net with
+        ``primary_tasks``); or a strategy object.
 
     Returns
     -------
@@ -63,12 +72,13 @@ def check_weighting(weighting):
         return StaticWeighting()
     if isinstance(weighting, TaskWeighting):
         return weighting
-    names = ", ".join(map(repr, sorted(WEIGHTINGS)))
+    strategies = {**WEIGHTINGS, **AUXILIARY_WEIGHTINGS}
+    names = ", ".join(map(repr, sorted(strategies)))
     if isinstance(weighting, str):
         key = weighting.lower()
-        if key in WEIGHTINGS:
-            return WEIGHTINGS[key]()
-        close = difflib.get_close_matches(key, list(WEIGHTINGS), n=1)
+        if key in strategies:
+            return strategies[key]()
+        close = difflib.get_close_matches(key, list(strategies), n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ValueError(
             f"Expected weighting to be None, a strategy object or one of {names}; "
