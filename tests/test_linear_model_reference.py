@@ -991,8 +991,9 @@ def test_penalty_given_as_a_string_suggests_the_object():
     message = (
         "The 'penalty' parameter of MultiTaskLinearRegressor must be None or a "
         "penalty object (L1, L2, L21, L21ElasticNet, Dirty, TraceNorm, "
-        "MeanRegularized, GraphLaplacian, Clustered, or a subclass of "
-        "sklearn_mtl.linear_model.extending.Penalty). Got 'l21' instead. Did you "
+        "MeanRegularized, GraphLaplacian, Clustered, TaskRelationship, or a "
+        "subclass of sklearn_mtl.linear_model.extending.Penalty). Got 'l21' "
+        "instead. Did you "
         "mean L21()?"
     )
     with pytest.raises(InvalidParameterError, match=re.escape(message)):

@@ -6,12 +6,19 @@ and a solver (block coordinate descent or accelerated proximal gradient).
 """
 
 from ._classification import MultiTaskLinearClassifier, MultiTaskLogisticRegression
+from ._clustered import Clustered
 from ._cv import MultiTaskElasticNetCV, MultiTaskLassoCV
+from ._generic_cv import (
+    MultiTaskLinearClassifierCV,
+    MultiTaskLinearRegressorCV,
+    MultiTaskLogisticRegressionCV,
+)
+from ._mtrl import TaskRelationship
+from ._path import multitask_path
 from ._penalties import (
     L1,
     L2,
     L21,
-    Clustered,
     Dirty,
     GraphLaplacian,
     L21ElasticNet,
@@ -34,7 +41,12 @@ __all__ = [
     "MultiTaskLasso",
     "MultiTaskLassoCV",
     "MultiTaskLinearClassifier",
+    "MultiTaskLinearClassifierCV",
     "MultiTaskLinearRegressor",
+    "MultiTaskLinearRegressorCV",
     "MultiTaskLogisticRegression",
+    "MultiTaskLogisticRegressionCV",
+    "TaskRelationship",
     "TraceNorm",
+    "multitask_path",
 ]

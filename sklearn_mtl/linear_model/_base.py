@@ -2,6 +2,8 @@
 
 import difflib
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -12,13 +14,14 @@ from sklearn.utils.validation import check_array
 
 from ..utils._targets import task_label
 from ._bcd import BlockCoordinateDescent
+from ._clustered import Clustered
 from ._design import prepare
 from ._fista import FISTA
+from ._mtrl import TaskRelationship
 from ._penalties import (
     L1,
     L2,
     L21,
-    Clustered,
     Dirty,
     GraphLaplacian,
     L21ElasticNet,
@@ -28,7 +31,7 @@ from ._penalties import (
 )
 from ._solver_base import SolverResult, null_gradient
 
-__all__ = ["solve"]
+__all__ = ["FitProblem", "solve", "solver_attributes"]
 
 PENALTIES = (
     L1,
@@ -40,6 +43,7 @@ PENALTIES = (
     MeanRegularized,
     GraphLaplacian,
     Clustered,
+    TaskRelationship,
 )
 SOLVERS = ("auto", "bcd", "fista")
 
@@ -91,6 +95,37 @@ def solve(design, datafit, penalty, *, solver, coefs, intercept, **options):
     return implementation(**options).solve(
         design, datafit, penalty, coefs, intercept
     ), solver
+
+
+@dataclass
+class FitProblem:
+    """What ``fit`` solves: the validated data as a datafit, and how to report it.
+
+    Built by an estimator's ``_fit_problem`` from ``fit``'s arguments; ``fit``
+    solves it once, a regularization path (:mod:`._path`) once per ``alpha``.
+
+    Attributes
+    ----------
+    X : ndarray or sparse matrix of shape (n_labelled, n_features)
+        The validated design, without the rows that have no label.
+    datafit : Squared or Logistic
+        The datafit on every (row, output) entry of ``X``.
+    n_tasks : int
+        Number of tasks.
+    fitted : dict
+        The attributes the validation set (``n_features_in_``, ``n_tasks_``,
+        ``task_names_``...), by name.
+    outputs : callable
+        ``outputs(result)`` gives, from a :class:`~._solver_base.SolverResult`,
+        the attributes that define the predictions (``coef_``,
+        ``intercept_``, and ``classes_``... for a classifier), by name.
+    """
+
+    X: object
+    datafit: object
+    n_tasks: int
+    fitted: dict
+    outputs: Callable
 
 
 def check_penalty(penalty, default, owner):
@@ -331,24 +366,41 @@ class MultiTaskLinearModel(
         """
         return validate_on_scratch(self, X, y, sample_weight)
 
-    def _fit_datafit(self, X, datafit, n_tasks):
-        """Solve the problem; return the result and the solver's attributes.
+    def _fit_problem(self, X, y, sample_weight):
+        """The problem ``fit`` solves, as a :class:`FitProblem`."""
+        raise NotImplementedError
 
-        The attributes (``n_iter_``, ``dual_gap_``, ``solver_`` and the
-        coefficient parts of a :class:`Dirty` penalty) are returned as a
-        dict, not set: the caller sets everything together at the end of
-        ``fit``, so that an interrupted fit leaves the previous model intact.
-        """
+    def _fit(self, X, y, sample_weight):
+        """Solve the problem of ``fit`` and set the fitted attributes at once."""
+        problem = self._fit_problem(X, y, sample_weight)
+        result, attributes = self._fit_datafit(
+            problem.X, problem.datafit, problem.n_tasks
+        )
+        commit_fitted(self, {**problem.fitted, **attributes, **problem.outputs(result)})
+        return self
+
+    def _checked_penalty(self, n_features, n_outputs, n_tasks):
+        """The penalty, validated for ``W`` of shape (n_features, n_outputs)."""
         penalty = self._penalty()
-        if penalty.relates_tasks and datafit.n_outputs != n_tasks:
+        if penalty.relates_tasks and n_outputs != n_tasks:
             raise ValueError(
                 f"The {type(penalty).__name__} penalty relates the coefficient "
                 "columns of the tasks and needs one column per task, so binary "
-                f"tasks; got {n_tasks} tasks with {datafit.n_outputs} columns (a "
+                f"tasks; got {n_tasks} tasks with {n_outputs} columns (a "
                 "multiclass task has one per class). Use L1, L2, L21, "
                 "L21ElasticNet, Dirty or TraceNorm."
             )
-        penalty.validate(X.shape[1], datafit.n_outputs)
+        penalty.validate(n_features, n_outputs)
+        return penalty
+
+    def _fit_datafit(self, X, datafit, n_tasks):
+        """Solve the problem; return the result and the solver's attributes.
+
+        The attributes (:func:`solver_attributes`) are returned as a dict, not
+        set: the caller sets everything together at the end of ``fit``, so
+        that an interrupted fit leaves the previous model intact.
+        """
+        penalty = self._checked_penalty(X.shape[1], datafit.n_outputs, n_tasks)
         coefs, intercept = self._starting_point(penalty, X.shape[1], datafit.n_outputs)
         design, datafit = prepare(X, datafit)
         null_intercept = (
@@ -375,19 +427,46 @@ class MultiTaskLinearModel(
                 -null_gradient(design, datafit, null_intercept),
                 self._alpha_search,
             )
-        attributes = {
-            "n_iter_": result.n_iter,
-            "dual_gap_": result.dual_gap,
-            "solver_": solver,
-        }
-        for part, name in enumerate(penalty.part_names or ()):
-            attributes[f"coef_{name}_"] = result.coefs[part].T.copy()
-        return result, attributes
+        return result, solver_attributes(penalty, result, solver)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def solver_attributes(penalty, result, solver):
+    """The fitted attributes that describe a solution, besides ``coef_``.
+
+    ``n_iter_``, ``dual_gap_``, ``solver_``, the coefficient parts of a
+    penalty with several (``coef_group_`` and ``coef_sparse_`` of
+    :class:`Dirty`) and the task structure a penalty learned
+    (``task_structure``: ``task_clusters_`` of :class:`Clustered`,
+    ``task_covariance_`` of :class:`TaskRelationship`).
+
+    Parameters
+    ----------
+    penalty : penalty object
+        The penalty of the problem.
+    result : SolverResult
+        The solution.
+    solver : str
+        The solver that ran.
+
+    Returns
+    -------
+    attributes : dict
+    """
+    attributes = {
+        "n_iter_": result.n_iter,
+        "dual_gap_": result.dual_gap,
+        "solver_": solver,
+    }
+    for part, name in enumerate(penalty.part_names or ()):
+        attributes[f"coef_{name}_"] = result.coefs[part].T.copy()
+    if hasattr(penalty, "task_structure"):
+        attributes.update(penalty.task_structure(result.coefs.sum(axis=0)))
+    return attributes
 
 
 def _is_fitted_name(name):

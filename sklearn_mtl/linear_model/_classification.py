@@ -1,6 +1,7 @@
 """Multi-task linear classification (logistic / multinomial loss) with any penalty."""
 
 import warnings
+from functools import partial
 from numbers import Real
 
 import numpy as np
@@ -13,18 +14,24 @@ from ..utils._targets import task_label
 from ._base import (
     ALPHA_MAX_NOTE,
     NOTES,
+    FitProblem,
+    LinearPredictionMixin,
     MultiTaskLinearModel,
     as_design,
     check_magnitudes,
     check_penalty,
-    commit_fitted,
     labelled_rows,
     observed_weights,
 )
 from ._datafits import Logistic, label_normalizer
 from ._penalties import L21
 
-__all__ = ["MultiTaskLinearClassifier", "MultiTaskLogisticRegression"]
+__all__ = [
+    "ClassificationPredictionMixin",
+    "MultiTaskLinearClassifier",
+    "MultiTaskLogisticRegression",
+    "classification_outputs",
+]
 
 _OBJECTIVE = """
     The datafit is the logistic loss on the observed labels only:
@@ -89,85 +96,48 @@ _ATTRIBUTES = """
         Number of features seen in fit.
 """
 
+_STRUCTURE_ATTRIBUTES = """\
+    coef_group_, coef_sparse_ : ndarray of shape (n_outputs, n_features)
+        With the :class:`Dirty` penalty only: its shared and task-specific
+        parts, whose sum is ``coef_``.
+    task_clusters_, task_cluster_matrix_ : ndarray
+        With the :class:`Clustered` penalty only: the cluster of each task
+        and the relaxed "same cluster" matrix (see :class:`Clustered`).
+    task_covariance_ : ndarray of shape (n_tasks, n_tasks)
+        With the :class:`TaskRelationship` penalty only: the learned task
+        covariance.
+"""
 
-class _ClassifierBase(MultiTaskClassifierMixin, MultiTaskLinearModel):
-    """Fit and the prediction methods of the logistic-loss models."""
 
-    _parameter_constraints = {
-        **MultiTaskLinearModel._parameter_constraints,
-        "missing_label": [Real, str, None],
+def classification_outputs(result, datafit, targets, constant_classes):
+    """``coef_``, ``intercept_``, ``classes_``... of a solution of the logistic datafit.
+
+    The intercepts of a task with a constant model are 0, and those of a
+    multiclass task sum to 0 (the multinomial loss is blind to a shift of all
+    of them: this is the solution so normalized).
+    """
+    output_task = datafit.output_task
+    intercept = result.intercept.copy()
+    for t, classes in enumerate(targets.classes):
+        outputs = output_task == t
+        if t in constant_classes:
+            intercept[outputs] = 0.0
+        elif classes.size > 2:
+            intercept[outputs] -= intercept[outputs].mean()
+    return {
+        "_constant_classes": constant_classes,
+        "output_task_": output_task,
+        "coef_": result.coefs.sum(axis=0).T.copy(),
+        "intercept_": intercept,
+        "classes_": targets.classes[0] if targets.single_output else targets.classes,
     }
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model on the observed labels of every task.
 
-        A task whose weighted labels all belong to one class gets a constant
-        model predicting it, with a warning.
+class ClassificationPredictionMixin(LinearPredictionMixin):
+    """Scores, probabilities and classes from the fitted ``coef_`` and ``classes_``.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training samples.
-        y : array-like of shape (n_samples, n_tasks) or (n_samples,)
-            Labels of any type; NaN, None or ``missing_label`` where missing.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights; only their ratios matter.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        X, targets, task_weights, sample_weight, fitted = self._validate_fit_inputs(
-            X, y, sample_weight
-        )
-        X, mask, values, sample_weight = labelled_rows(
-            as_design(X), targets.mask, targets.values, sample_weight
-        )
-        check_magnitudes(X)
-        weights = observed_weights(mask, sample_weight)
-        # m counts every observed label, those of a single-class task too.
-        normalizer = label_normalizer(weights)
-        codes = np.where(mask, values, 0).astype(np.intp)
-        n_classes = [classes.size for classes in targets.classes]
-        constant_classes = {}
-        for t, classes in enumerate(targets.classes):
-            weighted = np.unique(codes[weights[:, t] > 0, t])
-            if weighted.size > 1:
-                continue
-            label = classes.tolist()[weighted[0]]
-            warnings.warn(
-                f"Task {task_label(t, targets.task_names)} has a single observed "
-                f"class with positive weight ({label!r}); it gets a constant model "
-                "predicting it.",
-                UserWarning,
-                stacklevel=3,
-            )
-            constant_classes[t] = int(weighted[0])
-            weights[:, t] = 0.0
-        datafit = Logistic(codes, n_classes, weights, task_weights, normalizer)
-        result, attributes = self._fit_datafit(X, datafit, targets.n_tasks)
-        output_task = datafit.output_task
-        intercept = result.intercept.copy()
-        for t, size in enumerate(n_classes):
-            outputs = output_task == t
-            if t in constant_classes:
-                intercept[outputs] = 0.0
-            elif size > 2:
-                # The multinomial loss is blind to a shift of all intercepts of
-                # a task: report the solution whose intercepts sum to zero.
-                intercept[outputs] -= intercept[outputs].mean()
-        fitted.update(
-            attributes,
-            _constant_classes=constant_classes,
-            output_task_=output_task,
-            coef_=result.coefs.sum(axis=0).T.copy(),
-            intercept_=intercept,
-            classes_=(targets.classes[0] if targets.single_output else targets.classes),
-        )
-        commit_fitted(self, fitted)
-        return self
+    Shared by the logistic-loss models and their cross-validated versions.
+    """
 
     def _task_classes(self):
         return [self.classes_] if self._single_output else self.classes_
@@ -263,14 +233,85 @@ class _ClassifierBase(MultiTaskClassifierMixin, MultiTaskLinearModel):
         return self._format_output(columns)
 
 
+class _ClassifierBase(
+    ClassificationPredictionMixin, MultiTaskClassifierMixin, MultiTaskLinearModel
+):
+    """Fit and the prediction methods of the logistic-loss models."""
+
+    _parameter_constraints = {
+        **MultiTaskLinearModel._parameter_constraints,
+        "missing_label": [Real, str, None],
+    }
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model on the observed labels of every task.
+
+        A task whose weighted labels all belong to one class gets a constant
+        model predicting it, with a warning.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training samples.
+        y : array-like of shape (n_samples, n_tasks) or (n_samples,)
+            Labels of any type; NaN, None or ``missing_label`` where missing.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights; only their ratios matter.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight)
+
+    def _fit_problem(self, X, y, sample_weight):
+        X, targets, task_weights, sample_weight, fitted = self._validate_fit_inputs(
+            X, y, sample_weight
+        )
+        X, mask, values, sample_weight = labelled_rows(
+            as_design(X), targets.mask, targets.values, sample_weight
+        )
+        check_magnitudes(X)
+        weights = observed_weights(mask, sample_weight)
+        # m counts every observed label, those of a single-class task too.
+        normalizer = label_normalizer(weights)
+        codes = np.where(mask, values, 0).astype(np.intp)
+        n_classes = [classes.size for classes in targets.classes]
+        constant_classes = {}
+        for t, classes in enumerate(targets.classes):
+            weighted = np.unique(codes[weights[:, t] > 0, t])
+            if weighted.size > 1:
+                continue
+            label = classes.tolist()[weighted[0]]
+            warnings.warn(
+                f"Task {task_label(t, targets.task_names)} has a single observed "
+                f"class with positive weight ({label!r}); it gets a constant model "
+                "predicting it.",
+                UserWarning,
+                stacklevel=5,
+            )
+            constant_classes[t] = int(weighted[0])
+            weights[:, t] = 0.0
+        datafit = Logistic(codes, n_classes, weights, task_weights, normalizer)
+        outputs = partial(
+            classification_outputs,
+            datafit=datafit,
+            targets=targets,
+            constant_classes=constant_classes,
+        )
+        return FitProblem(X, datafit, targets.n_tasks, fitted, outputs)
+
+
 class MultiTaskLinearClassifier(_ClassifierBase):
     __doc__ = f"""Multi-task linear classification with a multi-task penalty.
 
     Minimizes ``datafit + penalty(W)``.
     {_OBJECTIVE}
     The penalties that relate tasks column by column (:class:`MeanRegularized`,
-    :class:`GraphLaplacian`, :class:`Clustered`) need one column per task, so
-    binary tasks only.
+    :class:`GraphLaplacian`, :class:`Clustered`, :class:`TaskRelationship`)
+    need one column per task, so binary tasks only.
 
     Parameters
     ----------
@@ -279,10 +320,12 @@ class MultiTaskLinearClassifier(_ClassifierBase):
     {_PARAMETERS}
     Attributes
     ----------
-    {_ATTRIBUTES}
+    {_ATTRIBUTES}{_STRUCTURE_ATTRIBUTES}
     See Also
     --------
     MultiTaskLogisticRegression : The L21 preset.
+    MultiTaskLinearClassifierCV : Chooses the penalty strength by
+        cross-validation.
 {NOTES}{ALPHA_MAX_NOTE}
     Examples
     --------

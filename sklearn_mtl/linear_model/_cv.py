@@ -1,4 +1,20 @@
-"""Cross-validated multi-task lasso and elastic net: warm-started alpha paths."""
+"""Cross-validated linear models: the strength chosen on warm-started paths.
+
+Every ``*CV`` estimator of the package works the same way
+(:class:`LinearModelCV`): for each fold (and each candidate penalty, such as
+each ``l1_ratio`` of the elastic net) it fits the regularization path over
+the grid of alphas on the training rows, with warm starts
+(:func:`~._path.warm_path`), and evaluates each alpha on the validation
+rows; the alpha with the best mean over the folds is refitted on all rows.
+The folds run in parallel with joblib (``n_jobs``).
+
+The estimators differ only in what a fold computes:
+:class:`MultiTaskLassoCV` and :class:`MultiTaskElasticNetCV` compute the
+weighted mean squared error over the validation labels directly from the
+coefficients (:func:`squared_error_path`); the generic ones
+(:mod:`._generic_cv`) score a model with the coefficients of each alpha with
+a scorer, as a grid search would.
+"""
 
 from numbers import Integral, Real
 
@@ -15,21 +31,30 @@ from ._base import (
     COMMON_CONSTRAINTS,
     NOTES,
     HintedParameterValidation,
-    LinearPredictionMixin,
     as_design,
     check_magnitudes,
     commit_fitted,
     observed_weights,
-    solve,
     validate_on_scratch,
 )
 from ._datafits import Squared
 from ._design import prepare
+from ._path import check_alphas, path_alphas, scaled_penalty, warm_path
 from ._penalties import L21ElasticNet
-from ._regression import MultiTaskElasticNet, MultiTaskLasso
-from ._solver_base import null_gradient
+from ._regression import (
+    MultiTaskElasticNet,
+    MultiTaskLasso,
+    RegressionPredictionMixin,
+)
 
-__all__ = ["MultiTaskElasticNetCV", "MultiTaskLassoCV", "alpha_grid"]
+__all__ = [
+    "LinearModelCV",
+    "MultiTaskElasticNetCV",
+    "MultiTaskLassoCV",
+    "alpha_grid",
+    "check_fold_labels",
+    "squared_error_path",
+]
 
 
 def alpha_grid(
@@ -65,27 +90,24 @@ def alpha_grid(
     -------
     alphas : ndarray of shape (n_alphas,)
     """
-    intercept = (
-        datafit.null_intercept() if fit_intercept else np.zeros(datafit.n_outputs)
-    )
-    minus_gradient = -null_gradient(design, datafit, intercept)
-    alpha_max = L21ElasticNet(alpha=1.0, l1_ratio=l1_ratio).alpha_max(minus_gradient)
-    if alpha_max <= 0:
-        alpha_max = np.finfo(float).eps
-    return np.geomspace(alpha_max, alpha_max * eps, n_alphas)
+    return path_alphas(
+        design, datafit, L21ElasticNet(alpha=1.0, l1_ratio=l1_ratio),
+        n_alphas=n_alphas, eps=eps, fit_intercept=fit_intercept,
+    )  # fmt: skip
 
 
-def _float_array(values):
-    """``values`` as a float64 array, or None when they are not numbers."""
-    try:
-        return np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
+def check_fold_labels(mask, train, task_names):
+    """Raise if a task has no observed label in the training rows of a split.
 
-
-def _fold_path(X, Y, mask, sample_weight, task_weights, train, test, l1_ratio, alphas,
-               options, solver, task_names):  # fmt: skip
-    """Validation mean squared error along the alpha path of one fold."""
+    Parameters
+    ----------
+    mask : ndarray of bool of shape (n_samples, n_tasks)
+        Where the labels are observed.
+    train : ndarray of int
+        The training rows of the split.
+    task_names : array-like of str or None
+        Task names, for the message.
+    """
     for t in np.flatnonzero(~mask[train].any(axis=0)):
         raise ValueError(
             f"Task {task_label(t, task_names)} has no observed label in the "
@@ -93,6 +115,35 @@ def _fold_path(X, Y, mask, sample_weight, task_weights, train, test, l1_ratio, a
             "cv=MultiTaskStratifiedKFold(...), which keeps every task labelled in "
             "every training fold."
         )
+
+
+def squared_error_path(data, penalty, alphas, train, test):
+    """Validation mean squared error along the alpha path of one fold.
+
+    The error is pooled over the observed validation labels, each weighted by
+    its task weight and sample weight, and computed from the coefficients
+    directly.
+
+    Parameters
+    ----------
+    data : dict
+        ``X`` (validated), ``Y`` (0 where missing), ``mask``,
+        ``sample_weight``, ``task_weights``, ``task_names``, ``solver`` and
+        ``options`` (``max_iter``, ``tol``, ``fit_intercept``).
+    penalty : penalty object
+        The penalty whose strength the path varies.
+    alphas : ndarray of shape (n_alphas,)
+        The alphas, decreasing.
+    train, test : ndarray of int
+        The rows of the split.
+
+    Returns
+    -------
+    errors : ndarray of shape (n_alphas,)
+    """
+    X, Y, mask = data["X"], data["Y"], data["mask"]
+    sample_weight, task_weights = data["sample_weight"], data["task_weights"]
+    check_fold_labels(mask, train, data["task_names"])
     train_weight = None if sample_weight is None else sample_weight[train]
     design, datafit = prepare(
         X[train],
@@ -101,31 +152,28 @@ def _fold_path(X, Y, mask, sample_weight, task_weights, train, test, l1_ratio, a
     test_weights = mask[test] * task_weights
     if sample_weight is not None:
         test_weights = test_weights * sample_weight[test][:, np.newaxis]
-    coefs = np.zeros((1, X.shape[1], Y.shape[1]))
-    intercept = (
-        datafit.null_intercept() if options["fit_intercept"] else np.zeros(Y.shape[1])
-    )
+    X_test, Y_test, test_mask = X[test], Y[test], mask[test]
     errors = np.empty(len(alphas))
-    for k, alpha in enumerate(alphas):
-        penalty = L21ElasticNet(alpha=alpha, l1_ratio=l1_ratio)
-        result, _ = solve(
-            design, datafit, penalty, solver=solver, coefs=coefs,
-            intercept=intercept, **options,
-        )  # fmt: skip
-        coefs, intercept = result.coefs, result.intercept
-        predictions = np.asarray(X[test] @ coefs[0]) + intercept
-        residuals = np.where(mask[test], Y[test] - predictions, 0.0)
+    path = warm_path(
+        design, datafit, penalty, alphas, solver=data["solver"], **data["options"]
+    )
+    for k, (_, result, _) in enumerate(path):
+        predictions = np.asarray(X_test @ result.coefs.sum(axis=0)) + result.intercept
+        residuals = np.where(test_mask, Y_test - predictions, 0.0)
         errors[k] = np.sum(test_weights * residuals**2) / test_weights.sum()
     return errors
 
 
-class _MultiTaskLinearModelCV(
-    LinearPredictionMixin,
-    MultiTaskRegressorMixin,
-    HintedParameterValidation,
-    BaseEstimator,
-):
-    """Alpha (and l1_ratio) by cross-validation, then a refit on all rows."""
+class LinearModelCV(HintedParameterValidation, BaseEstimator):
+    """The strength of a penalty by cross-validation, then a refit on all rows.
+
+    Subclasses say what a fold computes and on which grid
+    (:meth:`_prepare_search`), which estimator is refitted
+    (:meth:`_estimator`) and which attributes describe the search
+    (:meth:`_path_attributes`). The refit estimator's fitted attributes
+    (``coef_``, ``intercept_``, ``n_iter_``...) become the CV estimator's,
+    set together with the search's at the end of ``fit``.
+    """
 
     _parameter_constraints = {
         **COMMON_CONSTRAINTS,
@@ -136,155 +184,173 @@ class _MultiTaskLinearModelCV(
         "n_jobs": [Integral, None],
     }
 
+    #: ``target_type`` of the MultiTaskStratifiedKFold of ``cv=None`` or an int.
+    _stratify = "auto"
+    #: Whether a larger value of a fold's path is better (a score) or worse
+    #: (an error).
+    _greater_is_better = False
+
     def _validate_params(self):
-        """scikit-learn's constraints, then the values of array parameters.
-
-        An array of ``alphas`` (or of ``l1_ratio``) passes the declarative
-        constraint "array-like" whatever it holds; its values are checked
-        here, with a message in the same form.
-        """
+        """scikit-learn's constraints, then the values of an array of alphas."""
         super()._validate_params()
-        if isinstance(self.alphas, bool):
-            self._invalid("alphas", "an int in the range [1, inf) or an array-like")
-        if not isinstance(self.alphas, Integral):
-            alphas = _float_array(self.alphas)
-            if (
-                alphas is None
-                or alphas.ndim != 1
-                or alphas.size == 0
-                or not (np.all(np.isfinite(alphas)) and np.all(alphas >= 0))
-            ):
-                self._invalid(
-                    "alphas",
-                    "an int in the range [1, inf) or a non-empty 1-D array-like "
-                    "of finite floats >= 0",
-                )
-
-    def _invalid(self, name, expected):
-        raise InvalidParameterError(
-            f"The {name!r} parameter of {type(self).__name__} must be {expected}. "
-            f"Got {getattr(self, name)!r} instead."
-        )
-
-    def _l1_ratios(self):
-        raise NotImplementedError
-
-    def _final_estimator(self, alpha, l1_ratio):
-        raise NotImplementedError
+        check_alphas(self.alphas, type(self).__name__)
 
     def _splitter(self):
-        if self.cv is None:
-            return MultiTaskStratifiedKFold(n_splits=5)
-        if isinstance(self.cv, Integral) and not isinstance(self.cv, bool):
-            return MultiTaskStratifiedKFold(n_splits=self.cv)
+        if self.cv is None or (
+            isinstance(self.cv, Integral) and not isinstance(self.cv, bool)
+        ):
+            return MultiTaskStratifiedKFold(
+                n_splits=5 if self.cv is None else self.cv,
+                target_type=self._stratify,
+                missing_label=getattr(self, "missing_label", None),
+            )
         return check_cv(self.cv)
 
-    def _alphas(self, design, datafit, l1_ratio):
-        if isinstance(self.alphas, Integral):
-            return alpha_grid(
-                design, datafit, l1_ratio, eps=self.eps, n_alphas=self.alphas,
+    def _alphas(self, design, datafit, penalty):
+        """The alphas of ``alphas``, or the automatic grid of the penalty."""
+        grid = check_alphas(self.alphas, type(self).__name__)
+        if isinstance(grid, int):
+            return path_alphas(
+                design, datafit, penalty, n_alphas=grid, eps=self.eps,
                 fit_intercept=self.fit_intercept,
             )  # fmt: skip
-        return np.sort(_float_array(self.alphas))[::-1]
+        return grid
+
+    def _prepare_search(self, X, y, X_valid, targets, task_weights, sample_weight):
+        """What the folds compute, and on which penalties and alphas.
+
+        Returns
+        -------
+        fold_path : callable
+            ``fold_path(data, penalty, alphas, train, test)``: the path of
+            one fold, an ndarray of shape (n_alphas,).
+        data : dict
+            What ``fold_path`` needs (sent to the joblib workers).
+        penalties : list of penalty objects
+            The penalties whose strength the paths vary.
+        alphas : ndarray of shape (n_penalties, n_alphas)
+            The alphas of each penalty, decreasing.
+        """
+        raise NotImplementedError
+
+    def _split_targets(self, y, targets):
+        """The targets the splitter sees."""
+        return targets.values
+
+    def _estimator(self, penalty):
+        """The estimator refitted with ``penalty`` (unfitted)."""
+        raise NotImplementedError
+
+    def _path_attributes(self, penalties, alphas, paths, best, penalty):
+        """The fitted attributes that describe the search (``alphas_``...)."""
+        raise NotImplementedError
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
-        """Choose the penalty by cross-validation, then fit on all rows.
+        """Choose the penalty strength by cross-validation, then fit on all rows.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training samples.
         y : array-like of shape (n_samples, n_tasks) or (n_samples,)
-            Targets, NaN where a label is missing.
+            Targets, NaN (or another missing-label marker) where a label is
+            missing.
         sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
+            Sample weights: in the datafit of every fit, and in the
+            validation metric.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        X_input, y_input = X, y
-        X, targets, task_weights, sample_weight, fitted = validate_on_scratch(
+        X_valid, targets, task_weights, sample_weight, fitted = validate_on_scratch(
             self, X, y, sample_weight
         )
-        X = as_design(X)
-        if X.shape[0] < 2:
+        if X_valid.shape[0] < 2:
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 samples to cross-validate; "
-                f"got n_samples = {X.shape[0]}."
+                f"got n_samples = {X_valid.shape[0]}."
             )
-        Y = np.where(targets.mask, targets.values, 0.0)
-        check_magnitudes(X, Y, targets.task_names)
-        design, datafit = prepare(
-            X, Squared(Y, observed_weights(targets.mask, sample_weight), task_weights)
+        fold_path, data, penalties, alphas = self._prepare_search(
+            X, y, X_valid, targets, task_weights, sample_weight
         )
-        l1_ratios = self._l1_ratios()
-        alphas = np.array([self._alphas(design, datafit, ratio) for ratio in l1_ratios])
-        splits = list(self._splitter().split(X, targets.values))
-        options = {
-            "max_iter": self.max_iter,
-            "tol": self.tol,
-            "fit_intercept": self.fit_intercept,
-        }
+        splits = list(self._splitter().split(X_valid, self._split_targets(y, targets)))
         jobs = [
-            (i, train, test) for i in range(len(l1_ratios)) for train, test in splits
+            (i, train, test) for i in range(len(penalties)) for train, test in splits
         ]
-        errors = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fold_path)(
-                X, Y, targets.mask, sample_weight, task_weights, train, test,
-                l1_ratios[i], alphas[i], options, self.solver, targets.task_names,
-            )
+        paths = Parallel(n_jobs=self.n_jobs)(
+            delayed(fold_path)(data, penalties[i], alphas[i], train, test)
             for i, train, test in jobs
-        )  # fmt: skip
-        mse_path = np.array(errors).reshape(len(l1_ratios), len(splits), -1)
-        mse_path = mse_path.transpose(0, 2, 1)
-        best_ratio, best_alpha = np.unravel_index(
-            np.argmin(mse_path.mean(axis=2)), mse_path.shape[:2]
         )
-        alpha = float(alphas[best_ratio, best_alpha])
-        l1_ratio = float(l1_ratios[best_ratio])
-        final = self._final_estimator(alpha, l1_ratio)
+        paths = np.array(paths).reshape(len(penalties), len(splits), -1)
+        paths = paths.transpose(0, 2, 1)
+        mean = paths.mean(axis=2)
+        if self._greater_is_better:
+            best = np.argmax(np.where(np.isnan(mean), -np.inf, mean))
+        else:
+            best = np.argmin(np.where(np.isnan(mean), np.inf, mean))
+        best = np.unravel_index(best, mean.shape)
+        penalty = scaled_penalty(penalties[best[0]], alphas[best])
+        final = self._estimator(penalty)
         # An alpha chosen at alpha_max (no feature helps) is the answer of the
         # cross-validation, not a mistake of the user's: no warning.
         final._warn_at_alpha_max = False
-        final.fit(X_input, y_input, sample_weight=sample_weight)
+        before = set(vars(final))
+        final.fit(X, y, sample_weight=sample_weight)
         fitted.update(
-            self._path_attributes(alphas, mse_path, l1_ratio),
-            alpha_=alpha,
-            n_iter_=final.n_iter_,
-            dual_gap_=final.dual_gap_,
-            coef_=final.coef_,
-            intercept_=final.intercept_,
+            {name: value for name, value in vars(final).items() if name not in before}
+        )
+        fitted.update(
+            self._path_attributes(penalties, alphas, paths, best, penalty),
+            alpha_=float(alphas[best]),
         )
         commit_fitted(self, fitted)
         return self
-
-    def _path_attributes(self, alphas, mse_path, l1_ratio):
-        """The fitted attributes that describe the path (``alphas_``...)."""
-        raise NotImplementedError
-
-    def predict(self, X):
-        """Predict every task for every row: ``X @ coef_.T + intercept_``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        Y : ndarray of shape (n_samples, n_tasks) or (n_samples,)
-            Predictions; 1-D when fitted on 1-D ``y``.
-        """
-        predictions = self._linear_predictions(X)
-        return predictions[:, 0] if self._single_output else predictions
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+class _SquaredErrorCV(
+    RegressionPredictionMixin, MultiTaskRegressorMixin, LinearModelCV
+):
+    """The lasso and elastic net: the validation error from the coefficients."""
+
+    def _l1_ratios(self):
+        raise NotImplementedError
+
+    def _prepare_search(self, X, y, X_valid, targets, task_weights, sample_weight):
+        X = as_design(X_valid)
+        Y = np.where(targets.mask, targets.values, 0.0)
+        check_magnitudes(X, Y, targets.task_names)
+        design, datafit = prepare(
+            X, Squared(Y, observed_weights(targets.mask, sample_weight), task_weights)
+        )
+        penalties = [
+            L21ElasticNet(alpha=1.0, l1_ratio=ratio) for ratio in self._l1_ratios()
+        ]
+        alphas = np.array(
+            [self._alphas(design, datafit, penalty) for penalty in penalties]
+        )
+        data = {
+            "X": X,
+            "Y": Y,
+            "mask": targets.mask,
+            "sample_weight": sample_weight,
+            "task_weights": task_weights,
+            "task_names": targets.task_names,
+            "solver": self.solver,
+            "options": {
+                "max_iter": self.max_iter,
+                "tol": self.tol,
+                "fit_intercept": self.fit_intercept,
+            },
+        }
+        return squared_error_path, data, penalties, alphas
 
 
 _CV_PARAMETERS = """
@@ -316,7 +382,7 @@ _CV_PARAMETERS = """
 """
 
 
-class MultiTaskLassoCV(_MultiTaskLinearModelCV):
+class MultiTaskLassoCV(_SquaredErrorCV):
     __doc__ = f"""Multi-task lasso with ``alpha`` chosen by cross-validation.
 
     For each fold, the lasso path over ``alphas_`` is fitted with warm starts
@@ -389,18 +455,18 @@ class MultiTaskLassoCV(_MultiTaskLinearModelCV):
     def _l1_ratios(self):
         return np.array([1.0])
 
-    def _final_estimator(self, alpha, l1_ratio):
+    def _estimator(self, penalty):
         return MultiTaskLasso(
-            alpha=alpha, fit_intercept=self.fit_intercept,
+            alpha=penalty.alpha, fit_intercept=self.fit_intercept,
             task_weights=self.task_weights, solver=self.solver,
             max_iter=self.max_iter, tol=self.tol,
         )  # fmt: skip
 
-    def _path_attributes(self, alphas, mse_path, l1_ratio):
-        return {"alphas_": alphas[0], "mse_path_": mse_path[0]}
+    def _path_attributes(self, penalties, alphas, paths, best, penalty):
+        return {"alphas_": alphas[0], "mse_path_": paths[0]}
 
 
-class MultiTaskElasticNetCV(_MultiTaskLinearModelCV):
+class MultiTaskElasticNetCV(_SquaredErrorCV):
     __doc__ = f"""Multi-task elastic net with alpha and l1_ratio by cross-validation.
 
     For each l1 ratio and fold, the elastic-net path over its alphas is
@@ -450,7 +516,7 @@ class MultiTaskElasticNetCV(_MultiTaskLinearModelCV):
     """
 
     _parameter_constraints = {
-        **_MultiTaskLinearModelCV._parameter_constraints,
+        **LinearModelCV._parameter_constraints,
         "l1_ratio": [Interval(Real, 0, 1, closed="right"), "array-like"],
     }
 
@@ -483,30 +549,37 @@ class MultiTaskElasticNetCV(_MultiTaskLinearModelCV):
         super()._validate_params()
         if np.ndim(self.l1_ratio) == 0:
             return  # a number, checked by the declarative constraint
-        ratios = _float_array(self.l1_ratio)
+        try:
+            ratios = np.asarray(self.l1_ratio, dtype=np.float64)
+        except (TypeError, ValueError):
+            ratios = None
         if (
             ratios is None
             or ratios.ndim != 1
             or ratios.size == 0
             or not (np.all(ratios > 0) and np.all(ratios <= 1))
         ):
-            self._invalid(
-                "l1_ratio",
-                "a float in the range (0.0, 1.0] or a non-empty 1-D array-like of "
-                "such floats",
+            raise InvalidParameterError(
+                "The 'l1_ratio' parameter of MultiTaskElasticNetCV must be a float "
+                "in the range (0.0, 1.0] or a non-empty 1-D array-like of such "
+                f"floats. Got {self.l1_ratio!r} instead."
             )
 
     def _l1_ratios(self):
         return np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
 
-    def _final_estimator(self, alpha, l1_ratio):
+    def _estimator(self, penalty):
         return MultiTaskElasticNet(
-            alpha=alpha, l1_ratio=l1_ratio, fit_intercept=self.fit_intercept,
-            task_weights=self.task_weights, solver=self.solver,
-            max_iter=self.max_iter, tol=self.tol,
+            alpha=penalty.alpha, l1_ratio=penalty.l1_ratio,
+            fit_intercept=self.fit_intercept, task_weights=self.task_weights,
+            solver=self.solver, max_iter=self.max_iter, tol=self.tol,
         )  # fmt: skip
 
-    def _path_attributes(self, alphas, mse_path, l1_ratio):
+    def _path_attributes(self, penalties, alphas, paths, best, penalty):
         if np.ndim(self.l1_ratio) == 0:
-            alphas, mse_path = alphas[0], mse_path[0]
-        return {"alphas_": alphas, "mse_path_": mse_path, "l1_ratio_": l1_ratio}
+            alphas, paths = alphas[0], paths[0]
+        return {
+            "alphas_": alphas,
+            "mse_path_": paths,
+            "l1_ratio_": float(penalty.l1_ratio),
+        }

@@ -20,7 +20,14 @@ implements none):
   call it; without it the epochs run in Python);
 - ``dual_norm(C)``, ``conjugate(C)``: the duality gap (optional: without
   them a solver stops on an optimality violation), and ``screen(C, radius)``:
-  gap-safe screening (optional).
+  gap-safe screening (optional);
+- ``alpha_max(C)``: the smallest strength that zeroes ``W``, and
+  ``curvature(n_features, n_outputs)``: the largest curvature of a penalty
+  that never zeroes ``W`` (optional: where the regularization path starts,
+  :mod:`._path`);
+- ``task_structure(W)``: the task structure the penalty learned, as fitted
+  attributes (optional: :class:`~._clustered.Clustered`,
+  :class:`~._mtrl.TaskRelationship`).
 
 The dual quantities follow Fenchel duality for ``f(XW) + g(W)``: with
 ``Theta`` the gradient of the datafit, ``C = -X^T Theta`` must lie in the
@@ -29,7 +36,7 @@ shrunk to get there and ``conjugate`` gives ``g*(C)`` (None where it is not
 computable).
 """
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -47,7 +54,6 @@ __all__ = [
     "L1",
     "L2",
     "L21",
-    "Clustered",
     "Dirty",
     "GraphLaplacian",
     "L21ElasticNet",
@@ -118,12 +124,19 @@ class Penalty(BaseEstimator):
     relates_tasks : bool
         Whether the penalty couples the columns of ``W`` task by task, which
         needs one column per task.
+    strength_names : tuple of str
+        The parameters that scale the penalty, the searched one first: a
+        regularization path (:func:`~sklearn_mtl.linear_model.multitask_path`
+        and the ``*CV`` estimators) sets the first to each ``alpha`` and
+        keeps the others in their ratio to it, so that the penalty at
+        ``alpha`` is the given one scaled by ``alpha / strength``.
     """
 
     n_parts = 1
     part_names = None
     part_is_entrywise = (False,)
     relates_tasks = False
+    strength_names = ("alpha",)
 
     _parameter_constraints = {}
 
@@ -272,6 +285,26 @@ class L2(_RowSeparablePenalty):
             return 0.0
         return np.sum(C**2) / (2.0 * self.alpha)
 
+    def curvature(self, n_features, n_outputs):
+        """Largest curvature of the penalty: ``alpha``.
+
+        The Hessian of the penalty is ``alpha`` times the identity.
+
+        Parameters
+        ----------
+        n_features : int
+            Number of features (rows of ``W``).
+        n_outputs : int
+            Number of outputs (columns of ``W``).
+
+        Returns
+        -------
+        curvature : float
+            The largest eigenvalue of the penalty's Hessian (a bound of it
+            for a penalty that is not quadratic).
+        """
+        return float(self.alpha)
+
 
 class L21(_RowSeparablePenalty):
     """Joint-sparsity (group lasso) penalty: ``alpha * sum_j ||W[j, :]||_2``.
@@ -393,6 +426,24 @@ class L21ElasticNet(_RowSeparablePenalty):
             )
         return np.linalg.norm(C, axis=1).max(initial=0.0) / self.l1_ratio
 
+    def curvature(self, n_features, n_outputs):
+        """Largest curvature of the ridge term: ``alpha * (1 - l1_ratio)``.
+
+        Parameters
+        ----------
+        n_features : int
+            Number of features (rows of ``W``).
+        n_outputs : int
+            Number of outputs (columns of ``W``).
+
+        Returns
+        -------
+        curvature : float
+            The largest eigenvalue of the penalty's Hessian (a bound of it
+            for a penalty that is not quadratic).
+        """
+        return float(self.alpha * (1.0 - self.l1_ratio))
+
 
 class Dirty(_RowSeparablePenalty):
     """Dirty model: ``W = P + Q`` with ``alpha_group ||P||_21 + alpha_sparse ||Q||_1``.
@@ -419,6 +470,7 @@ class Dirty(_RowSeparablePenalty):
     n_parts = 2
     part_names = ("group", "sparse")
     part_is_entrywise = (False, True)
+    strength_names = ("alpha_group", "alpha_sparse")
 
     def __init__(self, alpha_group=1.0, alpha_sparse=0.5):
         self.alpha_group = alpha_group
@@ -460,6 +512,26 @@ class Dirty(_RowSeparablePenalty):
         group = np.linalg.norm(C, axis=1) + radius < self.alpha_group
         sparse = np.abs(C).max(axis=1, initial=0.0) + radius < self.alpha_sparse
         return group & sparse
+
+    def alpha_max(self, C):
+        """Smallest ``alpha_group`` giving ``W = 0``, ``alpha_sparse`` in ratio.
+
+        ``W = 0`` exactly when ``alpha_group >= max_j ||C[j]||_2`` and
+        ``alpha_sparse >= max |C|`` (the dual ball is the intersection of the
+        L2,1 and L1 ones); with ``alpha_sparse = r * alpha_group`` for the
+        ratio ``r`` of this penalty, that is ``alpha_group`` at least the
+        larger of ``max_j ||C[j]||_2`` and ``max |C| / r``.
+        """
+        if self.alpha_group <= 0 or self.alpha_sparse <= 0:
+            raise ValueError(
+                "alpha_max of Dirty is the alpha_group that zeroes W when "
+                "alpha_sparse keeps its ratio to it, which needs both strengths "
+                f"> 0; got alpha_group={self.alpha_group!r} and "
+                f"alpha_sparse={self.alpha_sparse!r}."
+            )
+        ratio = self.alpha_sparse / self.alpha_group
+        group = np.linalg.norm(C, axis=1).max(initial=0.0)
+        return max(group, np.abs(C).max(initial=0.0) / ratio)
 
 
 class TraceNorm(Penalty):
@@ -509,6 +581,7 @@ class _QuadraticTaskPenalty(Penalty):
     """
 
     relates_tasks = True
+    strength_names = ("alpha", "beta")
 
     _parameter_constraints = {"alpha": _NON_NEGATIVE, "beta": _NON_NEGATIVE}
 
@@ -646,136 +719,6 @@ class GraphLaplacian(_QuadraticTaskPenalty):
         adjacency = self._adjacency(n_tasks)
         laplacian = np.diag(adjacency.sum(axis=1)) - adjacency
         return self.alpha * laplacian + self.beta * np.eye(n_tasks)
-
-
-class Clustered(Penalty):
-    """Convex relaxation of clustered multi-task learning.
-
-    ``alpha * eta * (1 + eta) * min_M tr(W (eta I + M)^{-1} W^T)`` with
-    ``eta = beta / alpha``, the minimum over task-by-task matrices ``M`` with
-    ``0 <= M <= I`` (in the semidefinite order) and ``tr(M) = n_clusters``
-    (Zhou, Chen & Ye, NIPS 2011). It relaxes grouping the tasks into
-    ``n_clusters`` clusters whose coefficients are close (weight ``alpha``)
-    plus a ridge term (weight ``beta``). The inner minimum has a closed form
-    from the eigen-decomposition of ``W^T W``, so the penalty is smooth in
-    ``W``, with gradient ``2 alpha eta (1 + eta) W (eta I + M*)^{-1}``.
-
-    Parameters
-    ----------
-    alpha : float, default=1.0
-        Strength of the clustering term, ``> 0``.
-    beta : float, default=1.0
-        Strength of the ridge term, ``> 0``.
-    n_clusters : int, default=2
-        Number of task clusters, between 1 and the number of tasks.
-
-    Examples
-    --------
-    >>> from sklearn_mtl.linear_model import Clustered
-    >>> Clustered(alpha=0.5, beta=0.1, n_clusters=3)
-    Clustered(alpha=0.5, beta=0.1, n_clusters=3)
-    """
-
-    relates_tasks = True
-
-    _parameter_constraints = {
-        "alpha": _POSITIVE,
-        "beta": _POSITIVE,
-        "n_clusters": [Interval(Integral, 1, None, closed="left")],
-    }
-
-    def __init__(self, alpha=1.0, beta=1.0, n_clusters=2):
-        self.alpha = alpha
-        self.beta = beta
-        self.n_clusters = n_clusters
-
-    def validate(self, n_features, n_outputs):
-        super().validate(n_features, n_outputs)
-        if self.n_clusters > n_outputs:
-            raise ValueError(
-                f"Expected n_clusters of Clustered to be an integer between 1 and "
-                f"the number of tasks ({n_outputs}); got {self.n_clusters!r} "
-                "instead."
-            )
-
-    @property
-    def _eta(self):
-        return self.beta / self.alpha
-
-    def _relaxed_clusters(self, W):
-        """Eigenvectors of ``W^T W``, its eigenvalues and the optimal ``M``'s."""
-        eigenvalues, eigenvectors = np.linalg.eigh(W.T @ W)
-        eigenvalues = np.maximum(eigenvalues, 0.0)
-        weights = relaxed_cluster_weights(
-            np.sqrt(eigenvalues), self._eta, self.n_clusters
-        )
-        return eigenvectors, eigenvalues, weights
-
-    def value(self, coefs):
-        return self.smooth_value(coefs[0])
-
-    def prox(self, coefs, step):
-        """The identity: the penalty is smooth, all of it a gradient step's."""
-        return coefs
-
-    def smooth_value(self, W):
-        _, eigenvalues, weights = self._relaxed_clusters(W)
-        eta = self._eta
-        return self.alpha * eta * (1 + eta) * np.sum(eigenvalues / (eta + weights))
-
-    def smooth_gradient(self, W):
-        eigenvectors, _, weights = self._relaxed_clusters(W)
-        eta = self._eta
-        inverse = (eigenvectors / (eta + weights)) @ eigenvectors.T
-        return 2.0 * self.alpha * eta * (1 + eta) * (W @ inverse)
-
-    def smooth_lipschitz(self, n_tasks):
-        return 2.0 * self.alpha * (1.0 + self._eta)
-
-
-def relaxed_cluster_weights(singular_values, eta, n_clusters):
-    """Eigenvalues ``m`` of the optimal ``M`` in the clustered relaxation.
-
-    Minimizes ``sum_i s_i^2 / (eta + m_i)`` over ``0 <= m_i <= 1`` with
-    ``sum_i m_i = n_clusters``. The solution is
-    ``m_i = clip(tau * s_i - eta, 0, 1)`` for the ``tau`` that meets the sum,
-    found exactly on the piecewise-linear path of ``tau``.
-
-    Parameters
-    ----------
-    singular_values : ndarray of shape (n_tasks,)
-        Non-negative singular values ``s`` of ``W``.
-    eta : float
-        Positive ``beta / alpha``.
-    n_clusters : int
-        Number of clusters, the required sum.
-
-    Returns
-    -------
-    weights : ndarray of shape (n_tasks,)
-    """
-    n_tasks = singular_values.size
-    if n_clusters >= n_tasks:
-        return np.ones(n_tasks)
-    positive = singular_values > 0
-    if positive.sum() <= n_clusters:
-        # The positive directions take weight 1; the rest of the budget goes
-        # to null directions, where it does not change the value.
-        weights = positive.astype(float)
-        weights[~positive] = (n_clusters - positive.sum()) / (~positive).sum()
-        return weights
-    sigma = singular_values[positive]
-    breakpoints = np.sort(np.concatenate([eta / sigma, (1.0 + eta) / sigma]))
-    totals = np.clip(np.outer(breakpoints, sigma) - eta, 0.0, 1.0).sum(axis=1)
-    upper = np.searchsorted(totals, n_clusters)
-    low_tau, high_tau = breakpoints[upper - 1], breakpoints[upper]
-    low_total, high_total = totals[upper - 1], totals[upper]
-    tau = low_tau + (n_clusters - low_total) * (high_tau - low_tau) / (
-        high_total - low_total
-    )
-    weights = np.zeros(n_tasks)
-    weights[positive] = np.clip(tau * sigma - eta, 0.0, 1.0)
-    return weights
 
 
 def _ratio(norm, alpha):

@@ -1,5 +1,6 @@
 """Multi-task linear regression with any penalty; lasso and elastic net presets."""
 
+from functools import partial
 from numbers import Real
 
 import numpy as np
@@ -10,18 +11,25 @@ from ..base import MultiTaskRegressorMixin
 from ._base import (
     ALPHA_MAX_NOTE,
     NOTES,
+    FitProblem,
+    LinearPredictionMixin,
     MultiTaskLinearModel,
     as_design,
     check_magnitudes,
     check_penalty,
-    commit_fitted,
     labelled_rows,
     observed_weights,
 )
 from ._datafits import Squared
 from ._penalties import L21, L21ElasticNet
 
-__all__ = ["MultiTaskElasticNet", "MultiTaskLasso", "MultiTaskLinearRegressor"]
+__all__ = [
+    "MultiTaskElasticNet",
+    "MultiTaskLasso",
+    "MultiTaskLinearRegressor",
+    "RegressionPredictionMixin",
+    "regression_outputs",
+]
 
 _OBJECTIVE = """
     The datafit is the squared loss on the observed labels only:
@@ -37,7 +45,37 @@ _OBJECTIVE = """
 """
 
 
-class _RegressorBase(MultiTaskRegressorMixin, MultiTaskLinearModel):
+def regression_outputs(result, single_output):
+    """``coef_`` and ``intercept_`` of a solution of the squared datafit."""
+    W = result.coefs.sum(axis=0)
+    if single_output:
+        return {"coef_": W[:, 0].copy(), "intercept_": float(result.intercept[0])}
+    return {"coef_": W.T.copy(), "intercept_": result.intercept.copy()}
+
+
+class RegressionPredictionMixin(LinearPredictionMixin):
+    """``predict`` of the squared-loss models, from ``coef_`` and ``intercept_``."""
+
+    def predict(self, X):
+        """Predict every task for every row: ``X @ coef_.T + intercept_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        Y : ndarray of shape (n_samples, n_tasks) or (n_samples,)
+            Predictions; 1-D when fitted on 1-D ``y``.
+        """
+        predictions = self._linear_predictions(X)
+        return predictions[:, 0] if self._single_output else predictions
+
+
+class _RegressorBase(
+    RegressionPredictionMixin, MultiTaskRegressorMixin, MultiTaskLinearModel
+):
     """Fit, predict and fitted attributes of the squared-loss models."""
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -58,6 +96,9 @@ class _RegressorBase(MultiTaskRegressorMixin, MultiTaskLinearModel):
         self : object
             The fitted estimator.
         """
+        return self._fit(X, y, sample_weight)
+
+    def _fit_problem(self, X, y, sample_weight):
         X, targets, task_weights, sample_weight, fitted = self._validate_fit_inputs(
             X, y, sample_weight
         )
@@ -67,31 +108,10 @@ class _RegressorBase(MultiTaskRegressorMixin, MultiTaskLinearModel):
         Y = np.where(mask, values, 0.0)
         check_magnitudes(X, Y, targets.task_names)
         datafit = Squared(Y, observed_weights(mask, sample_weight), task_weights)
-        result, attributes = self._fit_datafit(X, datafit, targets.n_tasks)
-        fitted.update(attributes)
-        W = result.coefs.sum(axis=0)
-        if targets.single_output:
-            fitted.update(coef_=W[:, 0].copy(), intercept_=float(result.intercept[0]))
-        else:
-            fitted.update(coef_=W.T.copy(), intercept_=result.intercept.copy())
-        commit_fitted(self, fitted)
-        return self
-
-    def predict(self, X):
-        """Predict every task for every row: ``X @ coef_.T + intercept_``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        Y : ndarray of shape (n_samples, n_tasks) or (n_samples,)
-            Predictions; 1-D when fitted on 1-D ``y``.
-        """
-        predictions = self._linear_predictions(X)
-        return predictions[:, 0] if self._single_output else predictions
+        return FitProblem(
+            X, datafit, targets.n_tasks, fitted,
+            partial(regression_outputs, single_output=targets.single_output),
+        )  # fmt: skip
 
 
 class MultiTaskLinearRegressor(_RegressorBase):
@@ -101,8 +121,8 @@ class MultiTaskLinearRegressor(_RegressorBase):
     {_OBJECTIVE}
     The penalty is any of :class:`L1`, :class:`L2`, :class:`L21`,
     :class:`L21ElasticNet`, :class:`Dirty`, :class:`TraceNorm`,
-    :class:`MeanRegularized`, :class:`GraphLaplacian` and :class:`Clustered`;
-    see each for its formula.
+    :class:`MeanRegularized`, :class:`GraphLaplacian`, :class:`Clustered` and
+    :class:`TaskRelationship`; see each for its formula.
 
     Parameters
     ----------
@@ -143,6 +163,14 @@ class MultiTaskLinearRegressor(_RegressorBase):
     coef_group_, coef_sparse_ : ndarray of shape (n_tasks, n_features)
         With the :class:`Dirty` penalty only: the shared (row-sparse) and
         task-specific (sparse) parts, whose sum is ``coef_``.
+    task_clusters_ : ndarray of int of shape (n_tasks,)
+        With the :class:`Clustered` penalty only: the cluster of each task.
+    task_cluster_matrix_ : ndarray of shape (n_tasks, n_tasks)
+        With the :class:`Clustered` penalty only: the relaxed "same cluster"
+        matrix ``M`` of the solution.
+    task_covariance_ : ndarray of shape (n_tasks, n_tasks)
+        With the :class:`TaskRelationship` penalty only: the learned task
+        covariance ``Omega`` (unit trace).
     n_iter_ : int
         Epochs or iterations run.
     dual_gap_ : float
@@ -162,6 +190,8 @@ class MultiTaskLinearRegressor(_RegressorBase):
     --------
     MultiTaskLasso : The L21 preset.
     MultiTaskLinearClassifier : The same penalties with the logistic loss.
+    MultiTaskLinearRegressorCV : Chooses the penalty strength by
+        cross-validation.
 {NOTES}{ALPHA_MAX_NOTE}
     Examples
     --------

@@ -21,6 +21,16 @@ they call:
 ``solver="auto"`` takes block coordinate descent when the penalty has what
 it needs. The user guide's "Write your own penalty" walks through a complete
 example.
+
+Regularization paths (:func:`~sklearn_mtl.linear_model.multitask_path` and the
+``*CV`` estimators) vary the strength parameters a penalty lists in
+``strength_names`` (``("alpha",)`` by default), the first set to each alpha
+and the others kept in their ratio to it; their automatic grid starts from
+the penalty's ``alpha_max(C)`` (the smallest strength that zeroes ``W``) or,
+for a penalty that only shrinks ``W``, from its ``smooth_lipschitz`` or
+``curvature(n_features, n_outputs)``; without any of them, pass the alphas.
+A penalty that learns how the tasks relate reports it with
+``task_structure(W)``: a dict of fitted attributes of the estimator.
 """
 
 from ._bcd_kernels import ROW_PROX_SIGNATURE, CompiledRowProx, row_prox
