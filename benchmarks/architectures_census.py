@@ -390,7 +390,8 @@ def summary(rows, models, task_names, command, wall):
         lines.append("| " + " | ".join(cells) + " |")
     lines += [
         "",
-        f"References (issue 4, neural_quality.py, one split): {REFERENCES['census']}.",
+        "Earlier measurements (neural_quality.py, one split), for comparison: "
+        f"{REFERENCES['census']}.",
         "",
     ]
     return "\n".join(lines)

@@ -154,7 +154,7 @@ def sarcos_jobs(data_home, n_seeds):
 def summarize(results):
     """Mean over splits/seeds per (dataset, settings), as markdown."""
     lines = [
-        "# Defaults of the multi-task nets (issue 16)",
+        "# Defaults of the multi-task nets",
         "",
         "Command: `python benchmarks/net_defaults.py`. Every net: the "
         "constructor's defaults plus the settings shown, early stopping on "

@@ -159,7 +159,8 @@ print(result)
 for name, fitted in zip(result.estimator_names, result.estimators, strict=True):
     if hasattr(fitted[0], "best_params_"):
         chosen = [next(iter(model.best_params_.values())) for model in fitted]
-        print(f"{name}: alpha chosen on each fold {chosen}")
+        alphas = ", ".join(f"{alpha:g}" for alpha in chosen)
+        print(f"{name}: alpha chosen on each fold: {alphas}")
 
 display = ComparisonDisplay.from_result(result)
 plt.show()

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import (
     accuracy_score,
@@ -23,6 +24,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_mtl.baselines import IndependentTaskClassifier, IndependentTaskRegressor
 from sklearn_mtl.metrics import (
+    _kernels,
     get_metric,
     make_multitask_scorer,
     multitask_accuracy_score,
@@ -855,3 +857,76 @@ def test_new_scorers_take_the_classifiers_classes():
     assert get_metric("neg_log_loss").function is multitask_log_loss
     assert get_metric("neg_mean_absolute_error").greater_is_better is False
     assert get_metric("average_precision").greater_is_better is True
+
+
+def kernel_cases():
+    """Labels, predictions and weights with ties, constant and tiny tasks."""
+    rng = np.random.default_rng(7)
+    y = rng.normal(size=40)
+    scores = np.round(rng.normal(size=40), 1)  # many ties
+    weights = rng.uniform(0.0, 3.0, size=40)
+    classes = (rng.random(40) < 0.3).astype(float)
+    return y, scores, weights, classes
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_kernels_equal_sklearn(weighted):
+    y, scores, weights, classes = kernel_cases()
+    w = weights if weighted else None
+    pairs = [
+        (_kernels.r2, r2_score, y),
+        (_kernels.mean_squared_error, mean_squared_error, y),
+        (_kernels.mean_absolute_error, mean_absolute_error, y),
+        (_kernels.binary_roc_auc, roc_auc_score, classes),
+    ]
+    for kernel, reference, labels in pairs:
+        assert_allclose(
+            kernel(labels, scores, sample_weight=w),
+            reference(labels, scores, sample_weight=w),
+            rtol=1e-12,
+        )
+    # string labels: the greater one is the positive class
+    text = np.where(classes == 1, "yes", "no").astype(object)
+    assert_allclose(
+        _kernels.binary_roc_auc(text, scores, sample_weight=w),
+        roc_auc_score(classes, scores, sample_weight=w),
+        rtol=1e-12,
+    )
+
+
+def test_kernels_on_constant_and_tiny_tasks():
+    constant = np.full(5, 2.0)
+    for predictions in (constant, constant + 1.0):
+        assert _kernels.r2(constant, predictions) == r2_score(constant, predictions)
+    with pytest.warns(UndefinedMetricWarning):
+        assert np.isnan(_kernels.r2(np.array([1.0]), np.array([1.0])))
+    assert _kernels.normalized_mean_squared_error(constant, constant) == 0.0
+    assert _kernels.normalized_mean_squared_error(constant, constant + 1.0) == np.inf
+    # a class whose rows all weigh zero: scikit-learn's warning and NaN
+    classes = np.array([0.0, 1.0, 0.0, 1.0])
+    with pytest.warns(UndefinedMetricWarning):
+        auc = _kernels.binary_roc_auc(
+            classes, np.arange(4.0), sample_weight=np.array([1.0, 0.0, 1.0, 0.0])
+        )
+    assert np.isnan(auc)
+
+
+def test_scoring_many_tasks_equals_sklearn_task_by_task():
+    rng = np.random.default_rng(3)
+    Y = (rng.random((60, 25)) < 0.4).astype(float)
+    Y[rng.random(Y.shape) < 0.5] = np.nan
+    Y[:2] = [[0.0], [1.0]]  # two classes in every task
+    scores = np.round(rng.random(Y.shape), 2)
+    weights = rng.uniform(0.5, 2.0, size=60)
+    expected = [
+        roc_auc_score(
+            Y[~np.isnan(Y[:, t]), t],
+            scores[~np.isnan(Y[:, t]), t],
+            sample_weight=weights[~np.isnan(Y[:, t])],
+        )
+        for t in range(25)
+    ]
+    got = multitask_roc_auc_score(
+        Y, scores, sample_weight=weights, multioutput="raw_values"
+    )
+    assert_allclose(got, expected, rtol=1e-12)

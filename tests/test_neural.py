@@ -1299,9 +1299,9 @@ def test_classifier_bad_labels():
     X, Y = regression_data(missing_rate=0.0)
     with raises(
         ValueError,
-        "Task 0: Unknown label type: continuous. Maybe you are trying to fit a "
-        "classifier, which expects discrete classes on a regression target "
-        "with continuous values.",
+        "Task 0: expected class labels (integers, strings, booleans or "
+        "integer-valued floats); got continuous values such as "
+        f"{float(Y[0, 0])!r}. Use a regression estimator or metric for this task.",
     ):
         MultiTaskNetClassifier(max_epochs=1, **SMALL).fit(X, Y)
     labels = np.empty((N_SAMPLES, 1), dtype=object)

@@ -21,10 +21,11 @@ from neural_helpers import (
     regression_data,
 )
 from sklearn.base import clone
-from sklearn.metrics import accuracy_score, r2_score
+from sklearn.metrics import accuracy_score, log_loss, r2_score, roc_auc_score
 from sklearn.model_selection import GridSearchCV, KFold
 from skorch.dataset import ValidSplit
 
+from sklearn_mtl.metrics import make_multitask_scorer
 from sklearn_mtl.neural import (
     MaskedMultiTaskLoss,
     MultiTaskMLP,
@@ -306,6 +307,38 @@ def test_grid_search_default_scorer_uses_the_primary_tasks():
     best = search.best_estimator_
     assert best.weighting_.variant == search.best_params_["weighting__variant"]
     np.testing.assert_array_equal(best.primary_tasks_, [1])
+
+
+def test_multitask_scorers_score_the_primary_tasks():
+    X, Y = classification_data()
+    third = np.where(X[:, 2] > 0, 1.0, 0.0)
+    third[::5] = np.nan
+    Y = np.column_stack([Y, third])  # binary, 3-class, binary
+    net = MultiTaskNetClassifier(primary_tasks=[0, 2], max_epochs=3, **FULL_BATCH)
+    net.fit(X, Y)
+    proba = net.predict_proba(X)
+    observed = ~np.isnan(Y)
+    expected = np.mean(
+        [
+            roc_auc_score(Y[observed[:, t], t], proba[t][observed[:, t], 1])
+            for t in (0, 2)
+        ]
+    )
+    assert make_multitask_scorer("roc_auc")(net, X, Y) == pytest.approx(
+        expected, rel=1e-12
+    )
+    # log loss needs each scored task's classes: those of the primary tasks
+    expected = np.mean(
+        [log_loss(Y[observed[:, t], t], proba[t][observed[:, t]]) for t in (0, 2)]
+    )
+    assert make_multitask_scorer("log_loss")(net, X, Y) == pytest.approx(
+        -expected, rel=1e-12
+    )
+    # a task chosen by hand is scored whatever the primary tasks
+    predicted = net.predict(X)
+    assert make_multitask_scorer("accuracy", task=1)(net, X, Y) == pytest.approx(
+        accuracy_score(Y[observed[:, 1], 1], predicted[observed[:, 1], 1]), rel=1e-12
+    )
 
 
 # ---------------------------------------------- 4. strategies and primaries

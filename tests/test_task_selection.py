@@ -102,7 +102,7 @@ def test_lookahead_affinity_recovers_help_hurt_and_unrelated():
     state = affinity.estimator_.weighting_.state_dict()
     assert not any("affinity" in key for key in state)
     np.testing.assert_array_equal(
-        affinity.task_names_, ["task_0", "task_1", "task_2", "task_3"]
+        affinity.task_names_, ["task 0", "task 1", "task 2", "task 3"]
     )
 
 
@@ -164,7 +164,7 @@ def test_one_step_of_lookahead_equals_a_hand_computation(head_hidden_units):
     # The module as the affinity run starts it (same seed).
     initial = clone(net).set_params(max_epochs=0, random_state=0).fit(X, Y).module_
     expected = _hand_lookahead(initial, X, Y, lr=0.3)
-    with pytest.warns(UserWarning, match="task_1, task_2"):
+    with pytest.warns(UserWarning, match="task 1, task 2"):
         affinity = TaskAffinity(net, lr=0.3, max_epochs=1, random_state=0).fit(X, Y)
     np.testing.assert_allclose(affinity.affinity_, expected, rtol=1e-4, atol=1e-6)
     assert affinity.n_steps_ == 1
@@ -210,7 +210,7 @@ def test_pair_without_a_common_labelled_row_is_nan_with_a_warning():
     Y[100:, 1] = np.nan  # tasks 0 and 1 are never labelled on the same row
     message = (
         "No training batch held a row labelled for both tasks of the pairs "
-        "(task_0, task_1), (task_1, task_0): their affinity is NaN (see "
+        "(task 0, task 1), (task 1, task 0): their affinity is NaN (see "
         "pair_counts_)."
     )
     with pytest.warns(UserWarning, match=re.escape(message)):

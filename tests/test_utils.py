@@ -291,14 +291,16 @@ def test_classification_mixed_str_and_number_error():
 def test_classification_continuous_labels_error():
     Y = np.array([[0, 0.5], [1, 1.5], [0, np.nan]])
     msg = (
-        "Task 1: Unknown label type: continuous. Maybe you are trying to fit a "
-        "classifier, which expects discrete classes on a regression target with "
-        "continuous values."
+        "Task 1: expected class labels (integers, strings, booleans or "
+        "integer-valued floats); got continuous values such as 0.5. Use a "
+        "regression estimator or metric for this task."
     )
     with pytest.raises(ValueError, match=re.escape(msg)):
         check_multitask_targets(Y, target_type=CLF)
     Y = pd.DataFrame({"math": [0.25, 0.5]})
-    with pytest.raises(ValueError, match=re.escape("Task 'math' (index 0): Unknown")):
+    with pytest.raises(
+        ValueError, match=re.escape("Task 'math' (index 0): expected class labels")
+    ):
         check_multitask_targets(Y, target_type=CLF)
 
 

@@ -268,7 +268,8 @@ class ComparisonDisplay:
             figure.legend(
                 handles=handles,
                 loc="outside lower center",
-                ncols=min(len(handles), 3 if n_compared == 1 else 5),
+                # about 2.7 inches per entry at the small font: never cut off
+                ncols=max(1, min(len(handles), int(figure.get_figwidth() // 2.7))),
                 fontsize="small",
                 frameon=False,
             )

@@ -46,8 +46,10 @@ __all__ = [
 _vector = types.float64[::1]
 _index = types.intp[::1]
 
-#: Signature of a compiled row prox: ``prox(row, block_step, entry_steps,
-#: params, part, feature, out)`` writes into ``out`` the proximal operator of
+#: Numba signature of a compiled row prox.
+#:
+#: ``prox(row, block_step, entry_steps, params, part, feature, out)`` writes
+#: into ``out`` the proximal operator of
 #: the penalty's part ``part`` at ``row`` (row ``feature`` of ``W``, shape
 #: ``(n_outputs,)``), with step ``block_step`` for a block (group) part or
 #: ``entry_steps`` (one per output) for an entrywise part; ``params`` are the
@@ -85,6 +87,13 @@ class CompiledRowProx(WrapperAddressProtocol):
         return self._compiled.address
 
     def signature(self):
+        """The Numba signature of the function, for the wrapper address protocol.
+
+        Returns
+        -------
+        signature : numba.core.typing.templates.Signature
+            :data:`ROW_PROX_SIGNATURE`.
+        """
         return ROW_PROX_SIGNATURE
 
     def __repr__(self):
@@ -100,9 +109,16 @@ def row_prox(function):
     result is what a penalty's ``compiled_row_prox`` returns, with the
     parameters to call it with.
 
+    Parameters
+    ----------
+    function : callable
+        The row prox, written in the subset of Python and NumPy that Numba
+        compiles (it is compiled when an epoch first needs it).
+
     Returns
     -------
     prox : CompiledRowProx
+        The function, marked as a row prox that the compiled epochs call.
     """
     return CompiledRowProx(function)
 

@@ -162,7 +162,25 @@ class Penalty(BaseEstimator):
         self._validate_params()
 
     def alpha_max(self, C):
-        """Smallest ``alpha`` giving ``W = 0`` when ``C`` is minus the gradient at 0."""
+        """Smallest ``alpha`` giving ``W = 0`` when ``C`` is minus the gradient at 0.
+
+        Parameters
+        ----------
+        C : ndarray of shape (n_features, n_outputs)
+            Minus the gradient of the datafit at ``W = 0`` (the intercepts
+            fitted).
+
+        Returns
+        -------
+        alpha_max : float
+            The strength from which every coefficient is zero; a penalty with
+            several strengths keeps the others in their ratio to it.
+
+        Raises
+        ------
+        NotImplementedError
+            For a penalty without a closed form (this base class).
+        """
         raise NotImplementedError(
             f"{type(self).__name__} has no closed-form alpha_max; choose alpha "
             "by hand or use a norm penalty (L1, L21, L21ElasticNet, TraceNorm)."

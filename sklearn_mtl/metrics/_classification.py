@@ -10,6 +10,7 @@ from sklearn.metrics import (
 from sklearn.preprocessing import label_binarize
 
 from ._base import per_task_scores
+from ._kernels import binary_roc_auc
 
 __all__ = [
     "multitask_accuracy_score",
@@ -89,7 +90,7 @@ def _roc_auc(y_true, y_score, *, sample_weight=None):
         )
     if y_score.ndim == 2:
         y_score = y_score[:, -1]
-    return roc_auc_score(y_true, y_score, sample_weight=sample_weight)
+    return binary_roc_auc(y_true, y_score, sample_weight=sample_weight)
 
 
 def multitask_roc_auc_score(

@@ -1,8 +1,8 @@
 """Mask-aware regression metrics for multi-task targets."""
 
 import numpy as np
-from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
+from . import _kernels
 from ._base import check_multitask_predictions, per_task_scores
 
 __all__ = [
@@ -26,7 +26,7 @@ def multitask_r2_score(
 
     For task ``t`` with observed rows ``O_t``:
     ``R^2_t = 1 - sum_{i in O_t} (y_it - p_it)^2 / sum_{i in O_t} (y_it - mean_t)^2``,
-    computed by :func:`sklearn.metrics.r2_score`.
+    as :func:`sklearn.metrics.r2_score` computes it.
 
     Parameters
     ----------
@@ -60,7 +60,7 @@ def multitask_r2_score(
     array([0.5, 0. ])
     """
     return per_task_scores(
-        r2_score,
+        _kernels.r2,
         Y_true,
         Y_pred,
         sample_weight=sample_weight,
@@ -110,7 +110,7 @@ def multitask_mean_squared_error(
     array([0.5, 4. ])
     """
     return per_task_scores(
-        mean_squared_error,
+        _kernels.mean_squared_error,
         Y_true,
         Y_pred,
         sample_weight=sample_weight,
@@ -160,7 +160,7 @@ def multitask_mean_absolute_error(
     array([0.5, 2. ])
     """
     return per_task_scores(
-        mean_absolute_error,
+        _kernels.mean_absolute_error,
         Y_true,
         Y_pred,
         sample_weight=sample_weight,
@@ -168,13 +168,6 @@ def multitask_mean_absolute_error(
         task_weights=task_weights,
         metric_name="multitask_mean_absolute_error",
     )
-
-
-def _normalized_mse(y_true, y_pred, *, sample_weight=None):
-    mse = mean_squared_error(y_true, y_pred, sample_weight=sample_weight)
-    if np.all(y_true == y_true[0]):
-        return np.inf if mse > 0 else 0.0
-    return mse / np.cov(y_true, aweights=sample_weight, ddof=0)
 
 
 def normalized_mean_squared_error(
@@ -221,7 +214,7 @@ def normalized_mean_squared_error(
     array([1.   , 0.125])
     """
     return per_task_scores(
-        _normalized_mse,
+        _kernels.normalized_mean_squared_error,
         Y_true,
         Y_pred,
         sample_weight=sample_weight,

@@ -235,12 +235,40 @@ def _task_index(task, Y_true, estimator):
 
 
 def _select_task(values, index):
+    """Column(s) ``index`` (an int, or a list of ints) of labels or predictions."""
     if isinstance(values, list):
-        return values[index]
+        return [values[i] for i in index] if isinstance(index, list) else values[index]
     values = values.iloc[:, index] if hasattr(values, "iloc") else np.asarray(values)
     if np.ndim(values) == 2:
         values = values[:, index]
     return values
+
+
+def _select_kwargs(kwargs, index):
+    """The per-task entries (task types, classes) of the selected task(s)."""
+    for key in ("task_types", "classes"):
+        values = kwargs.get(key)
+        if isinstance(values, list | tuple):
+            kwargs[key] = (
+                [values[i] for i in index]
+                if isinstance(index, list)
+                else [values[index]]
+            )
+    return kwargs
+
+
+def _primary_tasks(estimator, y_true):
+    """Indices of the estimator's primary tasks, or None to score every task.
+
+    None also when ``y_true`` does not have one column per fitted task: the
+    metric then says what it expected.
+    """
+    final = final_estimator(estimator)
+    primary = getattr(final, "primary_tasks_", None)
+    n_tasks = getattr(final, "n_tasks_", None)
+    if primary is None or np.ndim(y_true) != 2 or np.shape(y_true)[1] != n_tasks:
+        return None
+    return [int(t) for t in primary]
 
 
 class MultiTaskScorer:
@@ -289,12 +317,15 @@ class MultiTaskScorer:
         """
         Y_pred = get_response(estimator, X, self.spec.response_method)
         kwargs = {**estimator_metric_kwargs(self.spec, estimator), **self.kwargs}
-        if self.task is not None:
-            index = _task_index(self.task, y_true, estimator)
+        index = (
+            _primary_tasks(estimator, y_true)
+            if self.task is None
+            else _task_index(self.task, y_true, estimator)
+        )
+        if index is not None:
             y_true = _select_task(y_true, index)
             Y_pred = _select_task(Y_pred, index)
-            if isinstance(kwargs.get("task_types"), list | tuple):
-                kwargs["task_types"] = [kwargs["task_types"][index]]
+            kwargs = _select_kwargs(kwargs, index)
         if sample_weight is not None:
             kwargs["sample_weight"] = sample_weight
         score = self.spec.function(y_true, Y_pred, **kwargs)
@@ -325,7 +356,10 @@ def make_multitask_scorer(
         Score only this task (its index in ``[0, n_tasks)``, negative
         indices being refused, or its name when ``Y`` is a DataFrame or the
         estimator has ``task_names_``). None scores all tasks as the metric
-        averages them.
+        averages them, except for an estimator fitted with primary tasks
+        (``primary_tasks_``, for example a net with ``primary_tasks=``),
+        which is scored on its primary tasks only, as its ``score`` method
+        does.
     greater_is_better : bool or None, default=None
         Whether a higher metric is better; known metrics set it themselves.
         When False the scorer returns the negated metric.

@@ -6,7 +6,7 @@ __all__ = ["MultiTaskAccelerateMixin"]
 
 
 class MultiTaskAccelerateMixin(AccelerateMixin):
-    """skorch's :class:`~skorch.hf.AccelerateMixin` for the multi-task nets.
+    """The :class:`~skorch.hf.AccelerateMixin` of skorch, for the multi-task nets.
 
     Compose it with a net as skorch documents for its own nets::
 
@@ -25,6 +25,8 @@ class MultiTaskAccelerateMixin(AccelerateMixin):
 
     Parameters
     ----------
+    *args
+        The net's positional parameters.
     accelerator : accelerate.Accelerator
         The accelerator, with its device placement and mixed-precision
         settings. ``mixed_precision="fp16"`` is refused: it needs the loss
@@ -34,7 +36,10 @@ class MultiTaskAccelerateMixin(AccelerateMixin):
         Leave it None: the accelerator places the tensors.
     unwrap_after_train : bool, default=True
         See :class:`skorch.hf.AccelerateMixin`.
-    *args, **kwargs
+    callbacks__print_log__sink : callable or "auto", default="auto"
+        Where the epoch log goes; ``"auto"`` prints on the main process only
+        (see :class:`skorch.hf.AccelerateMixin`).
+    **kwargs
         The net's parameters.
 
     Notes

@@ -103,7 +103,7 @@ class TaskAffinity(BaseEstimator):
         Number of training steps recorded (those with at least one label).
     task_names_ : ndarray of str
         Names of the tasks: ``Y``'s column names when it is a DataFrame,
-        else ``task_0``, ``task_1``...
+        else ``task 0``, ``task 1``...
     n_tasks_ : int
         Number of tasks.
     estimator_ : multi-task net

@@ -67,7 +67,11 @@ def check_net(estimator, owner):
 
 
 def task_names(names, n_tasks):
-    """Task names as a list of str: ``names``, else ``task_0``, ``task_1``...
+    """Task names as a list of str: ``names``, else ``task 0``, ``task 1``...
+
+    The defaults are those of :func:`~sklearn_mtl.model_selection.compare_estimators`
+    and the Displays, so that an affinity and a comparison of an array ``Y``
+    name the tasks alike.
 
     Parameters
     ----------
@@ -80,7 +84,7 @@ def task_names(names, n_tasks):
     names : ndarray of str
     """
     if names is None:
-        return np.array([f"task_{t}" for t in range(n_tasks)], dtype=object)
+        return np.array([f"task {t}" for t in range(n_tasks)], dtype=object)
     return np.asarray([str(name) for name in names], dtype=object)
 
 

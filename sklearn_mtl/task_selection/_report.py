@@ -714,10 +714,9 @@ def _check_affinity_tasks(matrix, task_names, affinity):
     names = getattr(affinity, "task_names_", None)
     if names is None:
         return
-    default = [f"task_{t}" for t in range(n_tasks)]
     unnamed = [f"task {t}" for t in range(n_tasks)]
     names = [str(name) for name in names]
-    if names == default or list(task_names) == unnamed:
+    if unnamed in (names, list(task_names)):
         return  # one side has no names: the tasks are matched by position
     if names != list(task_names):
         raise ValueError(

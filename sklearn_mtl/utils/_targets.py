@@ -6,6 +6,7 @@ and splitter of the package goes through :func:`check_multitask_targets`.
 """
 
 import difflib
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from numbers import Integral
@@ -33,7 +34,9 @@ _REQUESTABLE_TYPES = ("auto", *TASK_TYPES)
 class MultiTaskTargets:
     """Validated multi-task targets, as returned by :func:`check_multitask_targets`.
 
-    Attributes
+    The parameters are also the attributes of the (frozen) instance.
+
+    Parameters
     ----------
     values : ndarray of shape (n_samples, n_tasks), dtype float64
         For a continuous task, the labels; for a classification task, the index
@@ -549,9 +552,30 @@ def _encode_labels(labels, name):
             f"Expected finite labels; task {name} holds infinite values "
             "(use NaN for a missing label)."
         )
-    try:
-        check_classification_targets(labels)
-    except ValueError as exc:
-        raise ValueError(f"Task {name}: {exc}") from None
+    if labels.dtype.kind == "f":
+        fractional = labels[labels != np.floor(labels)]
+        if fractional.size:
+            raise ValueError(
+                f"Task {name}: expected class labels (integers, strings, booleans "
+                "or integer-valued floats); got continuous values such as "
+                f"{float(fractional[0])!r}. Use a regression estimator or metric "
+                "for this task."
+            )
+    elif labels.dtype.kind == "O":
+        with warnings.catch_warnings():
+            # warned below, for every dtype, with the task's name
+            warnings.filterwarnings("ignore", "The number of unique classes")
+            try:
+                check_classification_targets(labels)
+            except ValueError as exc:
+                raise ValueError(f"Task {name}: {exc}") from None
     task_classes, codes = np.unique(labels, return_inverse=True)
+    if labels.size > 20 and task_classes.size > max(2, round(0.5 * labels.size)):
+        warnings.warn(
+            f"Task {name} has {task_classes.size} distinct labels among its "
+            f"{labels.size} observed ones: it could represent a regression "
+            "problem, not classes. Declare its type 'continuous' if so.",
+            UserWarning,
+            stacklevel=3,
+        )
     return task_classes, codes.astype(np.float64)

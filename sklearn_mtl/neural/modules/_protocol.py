@@ -34,6 +34,11 @@ class MultiTaskModule(nn.Module):
     ``nn.Module`` with these three methods follows the protocol, whether or
     not it derives from this class.
 
+    Parameters
+    ----------
+    *args, **kwargs
+        Passed to :class:`torch.nn.Module`.
+
     Examples
     --------
     >>> import torch

@@ -23,7 +23,8 @@ from ._upgrad import UPGrad
 
 __all__ = ["AUXILIARY_WEIGHTINGS", "WEIGHTINGS", "check_weighting"]
 
-# String shortcuts of the strategies (the class with its default parameters).
+#: The strategies' string names, each mapped to its class (a net given a name
+#: builds the class with its default parameters).
 WEIGHTINGS = {
     # loss-based
     "uncertainty": UncertaintyWeighting,
