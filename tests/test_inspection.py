@@ -35,6 +35,7 @@ from sklearn_mtl.linear_model import (
     MultiTaskLasso,
     MultiTaskLassoCV,
     MultiTaskLinearRegressor,
+    MultiTaskLinearRegressorCV,
     MultiTaskLogisticRegression,
 )
 from sklearn_mtl.metrics import multitask_r2_score, multitask_roc_auc_score
@@ -711,6 +712,28 @@ def test_path_display_per_task_errors_and_scikit_learn_models(regression):
     )
 
 
+@pytest.mark.parametrize(
+    ("scoring", "label"),
+    [(None, "validation score: -mean_squared_error"), ("r2", "validation r2_score")],
+)
+def test_path_display_draws_the_scores_of_the_generic_cv_models(
+    regression, scoring, label
+):
+    X, Y = regression
+    model = MultiTaskLinearRegressorCV(alphas=4, cv=3, scoring=scoring).fit(X, Y)
+    display = RegularizationPathDisplay.from_estimator(model, show_folds=True)
+    np.testing.assert_allclose(
+        display.lines_[0].get_xydata(),
+        np.column_stack([model.alphas_, model.scores_path_.mean(axis=1)]),
+    )
+    for fold, line in enumerate(display.fold_lines_[0]):
+        np.testing.assert_allclose(line.get_ydata(), model.scores_path_[:, fold])
+    assert display.ax_.get_ylabel() == f"{label} (mean +- sd over folds)"
+    assert display.alpha_line_.get_xdata()[0] == model.alpha_
+    best = np.argmax(model.scores_path_.mean(axis=1))  # greater is better
+    assert model.alphas_[best] == model.alpha_
+
+
 class _PerTaskPathModel(BaseEstimator):
     """A CV model that stores the validation error of each task."""
 
@@ -737,7 +760,8 @@ def test_path_display_refuses_a_model_without_a_path(regression, dirty_model):
         ValueError,
         "RegularizationPathDisplay.from_estimator needs a fitted cross-validated "
         "linear model with alphas_ and mse_path_ (MultiTaskLassoCV, "
-        "MultiTaskElasticNetCV); got MultiTaskLinearRegressor (it has no "
-        "alphas_).",
+        "MultiTaskElasticNetCV) or scores_path_ (MultiTaskLinearRegressorCV, "
+        "MultiTaskLinearClassifierCV, MultiTaskLogisticRegressionCV); got "
+        "MultiTaskLinearRegressor (it has no alphas_).",
     ):
         RegularizationPathDisplay.from_estimator(dirty_model)

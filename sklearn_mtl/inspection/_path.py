@@ -17,6 +17,23 @@ from ._plotting import (
 __all__ = ["RegularizationPathDisplay"]
 
 
+def _score_label(model):
+    """Axis label of a generic ``*CV`` model's ``scores_path_``.
+
+    The scores are those of the model's scorer: a metric where lower is
+    better (an error, a loss) is negated, and the label says so.
+    """
+    scorer = getattr(model, "scorer_", None)
+    spec = getattr(scorer, "spec", None)
+    if spec is None:  # a callable scorer of the user's
+        return "validation score"
+    name = getattr(spec.function, "__name__", "score")
+    name = name.removeprefix("multitask_")
+    if spec.greater_is_better:
+        return f"validation {name}"
+    return f"validation score: -{name}"
+
+
 class RegularizationPathDisplay:
     """Cross-validation error against the regularization strength ``alpha``.
 
@@ -30,8 +47,9 @@ class RegularizationPathDisplay:
     (:class:`~sklearn_mtl.linear_model.MultiTaskLassoCV`,
     :class:`~sklearn_mtl.linear_model.MultiTaskElasticNetCV`, and
     scikit-learn's ``*CV`` linear models, which store the same
-    ``alphas_``, ``mse_path_`` and ``alpha_``), or from the numbers. All
-    parameters are stored as attributes.
+    ``alphas_``, ``mse_path_`` and ``alpha_``; the generic ``*CV`` estimators,
+    whose ``scores_path_`` is drawn as a validation score), or from the
+    numbers. All parameters are stored as attributes.
 
     Parameters
     ----------
@@ -44,7 +62,8 @@ class RegularizationPathDisplay:
     path_names : list of str or None, default=None
         Name of each path (``"l1_ratio=0.5"``, task names), for the legend.
     error_name : str, default="validation MSE"
-        What ``errors`` holds, for the axis label.
+        What ``errors`` holds, for the axis label (scores, where greater is
+        better, can be drawn too: name them here).
 
     Attributes
     ----------
@@ -230,7 +249,13 @@ class RegularizationPathDisplay:
             A fitted :class:`~sklearn_mtl.linear_model.MultiTaskLassoCV` or
             :class:`~sklearn_mtl.linear_model.MultiTaskElasticNetCV` (or a
             pipeline ending with one), or any model with ``alphas_``,
-            ``mse_path_`` and ``alpha_`` in scikit-learn's layout. An elastic
+            ``mse_path_`` and ``alpha_`` in scikit-learn's layout; or one of
+            the generic ``*CV`` estimators
+            (:class:`~sklearn_mtl.linear_model.MultiTaskLinearRegressorCV`,
+            :class:`~sklearn_mtl.linear_model.MultiTaskLinearClassifierCV`,
+            :class:`~sklearn_mtl.linear_model.MultiTaskLogisticRegressionCV`),
+            whose ``scores_path_`` (greater is better) is drawn with its
+            scorer's name. An elastic
             net fitted with several ``l1_ratio`` gets one path per ratio.
             ``mse_path_`` of shape (n_alphas, n_folds, n_tasks), where a
             model stores the error of each task, gives one path per task.
@@ -246,16 +271,25 @@ class RegularizationPathDisplay:
         model = final_estimator(estimator)
         expected = (
             "a fitted cross-validated linear model with alphas_ and mse_path_ "
-            "(MultiTaskLassoCV, MultiTaskElasticNetCV)"
+            "(MultiTaskLassoCV, MultiTaskElasticNetCV) or scores_path_ "
+            "(MultiTaskLinearRegressorCV, MultiTaskLinearClassifierCV, "
+            "MultiTaskLogisticRegressionCV)"
         )
-        for attribute in ("alphas_", "mse_path_"):
+        path = next(
+            (name for name in ("mse_path_", "scores_path_") if hasattr(model, name)),
+            None,
+        )
+        for attribute in ("alphas_", path or "mse_path_"):
             if not hasattr(model, attribute):
                 check_is_fitted(model)
                 raise expected_estimator_error(
                     caller, expected, estimator, missing=attribute
                 )
         alphas = np.asarray(model.alphas_, dtype=np.float64)
-        errors = np.asarray(model.mse_path_, dtype=np.float64)
+        errors = np.asarray(getattr(model, path), dtype=np.float64)
+        error_name = "validation MSE"
+        if path == "scores_path_":
+            error_name = _score_label(model)
         ratios = np.atleast_1d(getattr(model, "l1_ratio", 1.0))
         names = None
         if alphas.ndim == 2:  # one path per l1 ratio
@@ -272,6 +306,7 @@ class RegularizationPathDisplay:
             errors=errors,
             alpha=getattr(model, "alpha_", None),
             path_names=names,
+            error_name=error_name,
         )
         return display.plot(
             ax=ax,
