@@ -384,26 +384,34 @@ def test_fista_step_comes_from_the_design_centered_within_each_task(
 
 @pytest.mark.filterwarnings("ignore:alpha=.* is at or above alpha_max")
 def test_dual_gap_is_never_negative():
-    # At alpha >= alpha_max, W = 0 and the gap is 0 up to round-off, which
-    # here is negative: it is reported as 0.
-    rng = np.random.default_rng(1)
-    X = rng.standard_normal((30, 4))
-    Y = X @ rng.standard_normal((4, 3)) + rng.standard_normal((30, 3))
-    Y[rng.random(Y.shape) < 0.2] = np.nan
-    for model in (
-        MultiTaskLasso(alpha=100.0),
-        MultiTaskLinearRegressor(TraceNorm(alpha=100.0)),
-    ):
-        model.fit(X, Y)
-        observed = ~np.isnan(Y)
-        datafit = Squared(np.where(observed, Y, 0.0), observed * 1.0, np.ones(3))
-        coefs = model.coef_.T[np.newaxis]
-        design, datafit = prepare(X, datafit, "dense")
-        raw = evaluate_optimality(
-            design, datafit, model._penalty(), coefs, X @ coefs[0] + model.intercept_
-        )
-        assert raw.gap < 0
-        assert model.dual_gap_ == 0.0
+    # At alpha >= alpha_max, W = 0 and the gap is 0 up to round-off, which is
+    # negative for some data: it is reported as 0.
+    negative = 0
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+        X = rng.standard_normal((30, 4))
+        Y = X @ rng.standard_normal((4, 3)) + rng.standard_normal((30, 3))
+        Y[rng.random(Y.shape) < 0.2] = np.nan
+        for model in (
+            MultiTaskLasso(alpha=100.0),
+            MultiTaskLinearRegressor(TraceNorm(alpha=100.0)),
+        ):
+            model.fit(X, Y)
+            observed = ~np.isnan(Y)
+            datafit = Squared(np.where(observed, Y, 0.0), observed * 1.0, np.ones(3))
+            coefs = model.coef_.T[np.newaxis]
+            design, datafit = prepare(X, datafit, "dense")
+            raw = evaluate_optimality(
+                design,
+                datafit,
+                model._penalty(),
+                coefs,
+                X @ coefs[0] + model.intercept_,
+            )
+            assert abs(raw.gap) < 1e-12 * raw.primal
+            negative += raw.gap < 0
+            assert model.dual_gap_ >= 0.0
+    assert negative > 0  # round-off does make raw gaps negative here
 
 
 def _reference_l21_epoch(

@@ -247,17 +247,20 @@ def observed_weights(mask, sample_weight):
     are all equal become exactly 1); a common factor changes nothing, since
     the datafits divide by ``m``, the mean total weight of the observed labels
     per task (:func:`~._datafits.label_normalizer`), which scales alike.
+    In Fortran order, as the compiled epochs store their entry arrays (one
+    contiguous column per task), so that they use it without a copy.
     """
     n_samples = mask.shape[0]
     if sample_weight is None:
-        return mask.astype(np.float64)
+        return mask.astype(np.float64, order="F")
     total = sample_weight.sum()
     if total <= 0:
         raise ValueError(
             "Expected sample_weight with a positive sum over the rows that have a "
             "label; got all zeros instead."
         )
-    return mask * (sample_weight * (n_samples / total))[:, np.newaxis]
+    scaled = sample_weight * (n_samples / total)
+    return np.multiply(mask, scaled[:, np.newaxis], order="F")
 
 
 def linear_predict(X, coef, intercept):

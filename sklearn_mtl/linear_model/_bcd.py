@@ -158,6 +158,7 @@ class BlockCoordinateDescent:
                 intercept = datafit.intercept(Z, intercept)
             Z += datafit.layout.spread(intercept)
             optimality = evaluate_optimality(design, datafit, penalty, coefs, Z)
+            Z = None  # not needed on the working set: free it
             distances = penalty.subdiff_distance(coefs, optimality.gradient)
             use_gap = np.isfinite(optimality.gap)
             if use_gap:
@@ -237,9 +238,11 @@ class BlockCoordinateDescent:
                         extrapolated, state.intercept
                     ) < problem.objective(coefs, state.intercept):
                         coefs[...] = extrapolated
-                        state = problem.state(coefs, state.intercept)
+                        intercept, state = state.intercept, None
+                        state = problem.state(coefs, intercept)
             if epoch % self.check_every == 0 or epoch == max_epochs:
-                state = problem.state(coefs, state.intercept)
+                intercept, state = state.intercept, None  # free its entry arrays
+                state = problem.state(coefs, intercept)
                 if problem.criterion(state, coefs, use_gap) <= tol:
                     return coefs, state.intercept, epoch
         return coefs, state.intercept, max_epochs
@@ -332,7 +335,8 @@ class _WorkingSetProblem:
         Z = self.design.linear(coefs.sum(axis=0))
         if self.squared and self.fit_intercept:
             intercept = self.datafit.intercept(Z)
-        return Z + self.datafit.layout.spread(intercept)
+        Z += self.datafit.layout.spread(intercept)
+        return Z
 
     def objective(self, coefs, intercept):
         Z = self.predictions(coefs, intercept)
@@ -357,10 +361,11 @@ class _Residuals:
         self.intercept = (
             datafit.intercept(Z) if problem.fit_intercept else np.zeros(coefs.shape[2])
         )
-        self.predictions = Z + datafit.layout.spread(self.intercept)
-        self.residuals = problem.design.kernel_entries(
-            datafit.weights * (datafit.Y - self.predictions)
-        )
+        Z += datafit.layout.spread(self.intercept)
+        self.predictions = Z
+        residuals = datafit.Y - Z
+        residuals *= datafit.weights
+        self.residuals = problem.design.kernel_entries(residuals)
 
     def end_epoch(self):
         """Nothing to do: the compiled epoch keeps the intercepts optimal."""

@@ -31,6 +31,32 @@ from ._layouts import DenseLayout
 
 __all__ = ["Logistic", "Squared", "label_normalizer"]
 
+#: Entries per block of the blocked reductions: 8 MB of float64 temporaries,
+#: whatever the size of the problem.
+BLOCK_ENTRIES = 1 << 20
+
+
+def row_blocks(array):
+    """Slices of ``array``'s first axis of about :data:`BLOCK_ENTRIES` entries.
+
+    A reduction over an entry array computed block by block needs temporaries
+    of one block, not of the whole array (a dense ``(n_samples, n_outputs)``
+    array of 10,000 tasks is hundreds of megabytes).
+
+    Parameters
+    ----------
+    array : ndarray
+        An entry array (dense: rows x outputs; observed entries: 1-D).
+
+    Returns
+    -------
+    blocks : list of slice
+    """
+    n_rows = array.shape[0]
+    per_row = max(int(np.prod(array.shape[1:], dtype=np.int64)), 1)
+    step = max(1, BLOCK_ENTRIES // per_row)
+    return [slice(start, start + step) for start in range(0, n_rows, step)]
+
 
 def label_normalizer(observed_weights):
     """``m``: the mean over tasks of the total sample weight of their labels.
@@ -91,7 +117,12 @@ class _Datafit:
 
     @cached_property
     def weights(self):
-        """Entry weights: sample weight x task weight, 0 where missing."""
+        """Entry weights: sample weight x task weight, 0 where missing.
+
+        The observed weights themselves (no copy) when every task weighs 1.
+        """
+        if np.all(self.output_weights == 1.0):
+            return self.observed_weights
         return self.observed_weights * self.layout.spread(self.output_weights)
 
     @cached_property
@@ -134,9 +165,15 @@ class _Datafit:
     def column_means(self, Z):
         """Weighted mean of each output's entries of ``Z`` over its observed rows.
 
-        0 for an output without any observed row.
+        0 for an output without any observed row. Summed block by block
+        (:func:`row_blocks`) on the dense layout.
         """
-        return self.layout.sums(Z * self.observed_weights) * self._inverse_totals
+        if self.layout.kind != "dense":
+            return self.layout.sums(Z * self.observed_weights) * self._inverse_totals
+        sums = np.zeros(self.n_outputs)
+        for rows in row_blocks(Z):
+            sums += (Z[rows] * self.observed_weights[rows]).sum(axis=0)
+        return sums * self._inverse_totals
 
     def center(self, Z):
         """``Z`` minus :meth:`column_means`: the part intercepts cannot absorb."""
@@ -226,10 +263,17 @@ class Squared(_Datafit):
         )
 
     def value(self, Z):
-        return np.sum(self.weights * (self.Y - Z) ** 2) / (2.0 * self.normalizer)
+        total = 0.0
+        for rows in row_blocks(self.Y):
+            residual = self.Y[rows] - Z[rows]
+            total += np.sum(self.weights[rows] * residual * residual)
+        return total / (2.0 * self.normalizer)
 
     def gradient(self, Z):
-        return self.weights * (Z - self.Y) / self.normalizer
+        gradient = Z - self.Y
+        gradient *= self.weights
+        gradient /= self.normalizer
+        return gradient
 
     def value_and_gradient(self, Z):
         return self._value_and_gradient(Z - self.Y)
@@ -241,16 +285,33 @@ class Squared(_Datafit):
         return (intercept, *self._value_and_gradient(residuals))
 
     def _value_and_gradient(self, residuals):
-        """The loss and its gradient from the residuals ``Z - Y``, in one pass each."""
-        gradient = self.weights * residuals
-        gradient /= self.normalizer
-        return 0.5 * np.vdot(gradient, residuals), gradient
+        """The loss and its gradient from the residuals ``Z - Y`` (overwritten).
+
+        The loss is summed block by block, then ``residuals`` becomes the
+        gradient in place: no entry array is allocated.
+        """
+        value = 0.0
+        for rows in row_blocks(residuals):
+            block = residuals[rows]
+            value += np.sum(self.weights[rows] * block * block)
+        residuals *= self.weights
+        residuals /= self.normalizer
+        return 0.5 * value / self.normalizer, residuals
 
     def dual(self, Z, scale):
-        """``-f*(scale * gradient(Z))``: the datafit's part of the dual objective."""
-        residual = self.Y - Z
-        terms = self.weights * residual * (scale * self.Y - 0.5 * scale**2 * residual)
-        return np.sum(terms) / self.normalizer
+        """``-f*(scale * gradient(Z))``: the datafit's part of the dual objective.
+
+        The sum of ``w * r * (scale * Y - scale^2 / 2 * r)`` over the entries,
+        with ``r = Y - Z``, taken block by block (:func:`row_blocks`).
+        """
+        total = 0.0
+        for rows in row_blocks(self.Y):
+            Y = self.Y[rows]
+            residual = Y - Z[rows]
+            weighted = self.weights[rows] * residual
+            total += scale * np.sum(weighted * Y)
+            total -= 0.5 * scale**2 * np.sum(weighted * residual)
+        return total / self.normalizer
 
     def intercept(self, Z, intercept=None, max_steps=None):
         """Best intercepts for the linear part ``Z``: weighted mean residuals.

@@ -162,8 +162,14 @@ class DenseDesign:
         return self.X.shape[1]
 
     def linear(self, W):
-        """``X W`` of shape (n_samples, n_outputs)."""
-        return np.asarray(self.X @ W)
+        """``X W`` of shape (n_samples, n_outputs), in Fortran order when dense.
+
+        Fortran order, that of the entry arrays of the compiled epochs, spares
+        them a copy of the predictions.
+        """
+        if self.sparse:
+            return np.asarray(self.X @ W)
+        return (W.T @ self.X.T).T
 
     def adjoint(self, G):
         """``X^T G`` of shape (n_features, n_outputs)."""

@@ -57,16 +57,18 @@ class _Point:
         The best intercepts for ``W`` (zeros without ``fit_intercept``).
     value : float
         ``F(W)``'s smooth part: datafit plus smooth penalty.
-    gradient_Z : ndarray
+    gradient_Z : ndarray or None
         Gradient of the datafit with respect to ``Z = X W + b`` (an entry
-        array).
+        array), kept only for a point that a step will start from (the
+        momentum point); None for the others, whose gradient is recomputed
+        from ``linear`` if a step ever starts from them (a restart).
     """
 
     coefs: np.ndarray
     linear: np.ndarray
     intercept: np.ndarray
     value: float
-    gradient_Z: np.ndarray
+    gradient_Z: np.ndarray | None
 
 
 _SMOOTH_METHODS = ("smooth_value", "smooth_gradient", "smooth_lipschitz")
@@ -107,11 +109,13 @@ class _SmoothPart:
         self.penalty = _PenaltyParts(penalty)
         self.fit_intercept = fit_intercept
 
-    def point(self, coefs, linear, intercept):
+    def point(self, coefs, linear, intercept, keep_gradient=True):
         """The point ``coefs`` whose ``X W`` is ``linear``.
 
         ``intercept`` is the starting point of the intercepts' minimization
-        (returned as is without ``fit_intercept``).
+        (returned as is without ``fit_intercept``). Without ``keep_gradient``
+        the gradient with respect to ``Z``, an entry array, is not kept: a
+        solver that holds several points holds one such array less each.
         """
         if self.fit_intercept:
             intercept, value, gradient_Z = self.datafit.eliminate_intercept(
@@ -120,18 +124,26 @@ class _SmoothPart:
         else:
             value, gradient_Z = self.datafit.value_and_gradient(linear)
         value += self.penalty.smooth_value(coefs.sum(axis=0))
+        if not keep_gradient:
+            gradient_Z = None
         return _Point(coefs, linear, intercept, value, gradient_Z)
 
-    def at(self, coefs, intercept):
+    def at(self, coefs, intercept, keep_gradient=True):
         """The point ``coefs``, computing ``X W``."""
-        return self.point(coefs, self.linear(coefs), intercept)
+        return self.point(coefs, self.linear(coefs), intercept, keep_gradient)
 
     def linear(self, coefs):
         return self.design.linear(coefs.sum(axis=0))
 
     def gradient(self, point):
         """Gradient of the smooth part with respect to ``W`` at ``point``."""
-        gradient = self.design.adjoint(point.gradient_Z)
+        gradient_Z = point.gradient_Z
+        if gradient_Z is None:
+            layout = self.datafit.layout
+            gradient_Z = self.datafit.gradient(
+                point.linear + layout.spread(point.intercept)
+            )
+        gradient = self.design.adjoint(gradient_Z)
         smooth = self.penalty.smooth_gradient(point.coefs.sum(axis=0))
         return gradient if smooth is None else gradient + smooth
 
@@ -230,6 +242,7 @@ class FISTA:
             else:
                 t_next = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
                 t, beta = t_next, (t - 1.0) / t_next
+            momentum = None  # free its entry arrays before making the next
             momentum = _extrapolate(smooth, new, current, beta)
             current = new
             if n_iter % self.check_every and n_iter != self.max_iter:
@@ -265,7 +278,8 @@ class FISTA:
         while True:
             step = 1.0 / lipschitz
             coefs = smooth.penalty.prox(momentum.coefs - step * gradient, step)
-            new = smooth.at(coefs, momentum.intercept)
+            # the next momentum point is usually an extrapolation, not this
+            new = smooth.at(coefs, momentum.intercept, keep_gradient=False)
             delta = coefs - momentum.coefs
             bound = (
                 momentum.value

@@ -105,7 +105,8 @@ class _RegressorBase(
         X, mask, values, sample_weight = labelled_rows(
             as_design(X), targets.mask, targets.values, sample_weight
         )
-        Y = np.where(mask, values, 0.0)
+        Y = np.zeros(values.shape, order="F")  # the compiled epochs' order
+        np.copyto(Y, values, where=mask)
         check_magnitudes(X, Y, targets.task_names)
         datafit = Squared(Y, observed_weights(mask, sample_weight), task_weights)
         return FitProblem(
