@@ -894,7 +894,9 @@ def test_invalid_parameter_reaches_the_user_at_fit():
     X, Y = regression_data()
     net = MultiTaskNetRegressor(module=MMoE, module__n_experts=0, verbose=0)
     with raises(
-        ValueError, "Expected n_experts of MMoE to be an integer >= 1; got 0 instead."
+        ValueError,
+        "The 'module__n_experts' parameter of MultiTaskNetRegressor must be an "
+        "integer >= 1 (n_experts of MMoE). Got 0 instead.",
     ):
         net.fit(X, Y)
 

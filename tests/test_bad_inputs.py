@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_mtl.baselines import (
     IndependentTaskClassifier,
@@ -154,6 +155,14 @@ def fit_inputs(classification):
         "X float32": (X.astype(np.float32), Y, {}),
         "Y a DataFrame with task names": (X, pd.DataFrame(Y, columns=["u", "v"]), {}),
         "Y of integers": (X, np.rint(Y * 3).astype(np.int64), {}),
+        "one row": (X[:1], Y[:1], {}),
+        "two rows": (X[:2], Y[:2], {}),
+        "Y near 1e200": (X, Y if classification else Y * 1e200, {}),
+        "a task with one label": (
+            X,
+            np.column_stack([Y[:, 0], np.where(FIRST_ROW[:, 0], Y[:, 1], np.nan)]),
+            {},
+        ),
     }
 
 
@@ -239,8 +248,18 @@ DEFAULT_OUTCOMES = {
     "X float32": Fits(),
     "Y a DataFrame with task names": Fits(),
     "Y of integers": Fits(),
+    "one row": Fits(),
+    "two rows": Fits(),
+    "Y near 1e200": Fits(),
+    "a task with one label": Fits(),
 }
 SINGLE_CLASS = r"Task 1 has a single (observed )?class"
+SINGLE_CLASSES = r"Task \d has a single (observed )?class"
+LABELS_OVERFLOW = (
+    r"^Expected labels whose squares float64 can sum; task 0 holds labels up to "
+    r"\d\.\d+e\+200 in size, and its sum of squares overflows\. Rescale the "
+    r"targets \(divide Y by a constant\)\.$"
+)
 OVERRIDES = {
     # The nets validate X as float32 and name themselves in the messages.
     **{
@@ -280,6 +299,59 @@ OVERRIDES = {
     ("MultiTaskLogisticRegression", "a constant task"): Fits(warns=SINGLE_CLASS),
     ("MultiTaskNetClassifier", "a constant task"): Fits(warns=SINGLE_CLASS),
     ("MultiTaskNet", "a constant task"): Fits(warns=SINGLE_CLASS),
+    # One row: nothing to validate on (the nets' early stopping) or to
+    # cross-validate; the classifiers see one class per task.
+    **{
+        (name, "one row"): Raises(
+            ValueError,
+            rf"^{name} holds out validation_fraction=0\.2 of the rows for early "
+            r"stopping \(train_split='auto'\), which needs a task with at least 2 "
+            r"labels, one to train on and one to validate on; got n_samples=1 and at "
+            r"most 1 label\(s\) per task\. Set early_stopping=False",
+        )
+        for name in NETS
+    },
+    ("MultiTaskLassoCV", "one row"): Raises(
+        ValueError,
+        r"^MultiTaskLassoCV needs at least 2 samples to cross-validate; got "
+        r"n_samples = 1\.$",
+    ),
+    ("PooledTaskClassifier", "one row"): Raises(
+        ValueError, r"needs samples of at least 2 classes in the data"
+    ),
+    **{
+        (name, case): Fits(warns=SINGLE_CLASSES)
+        for name in (
+            "IndependentTaskClassifier",
+            "MultiTaskLinearClassifier",
+            "MultiTaskLogisticRegression",
+        )
+        for case in ("one row", "two rows", "a task with one label")
+    },
+    ("MultiTaskNetClassifier", "two rows"): Fits(warns=SINGLE_CLASSES),
+    ("MultiTaskNetClassifier", "a task with one label"): Fits(warns=SINGLE_CLASSES),
+    ("MultiTaskLinearRegressor", "two rows"): Fits(warns=r"is at or above alpha_max"),
+    # Labels near 1e200: their squares overflow float64.
+    **{
+        (name, "Y near 1e200"): Raises(ValueError, LABELS_OVERFLOW)
+        for name in LINEAR_REGRESSORS
+    },
+    ("MultiTaskNetRegressor", "Y near 1e200"): Raises(
+        ValueError,
+        r"^Expected labels whose squares float64 can sum; task 0 holds labels up to "
+        r"\d\.\d+e\+200 in size, and their standardization overflows\. Rescale "
+        r"the targets \(divide Y by a constant\)\.$",
+    ),
+    # Integer-valued floats: MultiTaskNet reads them as classes, and says so.
+    ("MultiTaskNet", "Y near 1e200"): Fits(
+        warns=r"^Task \d has 30 distinct labels among its 30 observed ones"
+    ),
+    # The cross-validation folds need two labels per task.
+    ("MultiTaskLassoCV", "a task with one label"): Raises(
+        ValueError,
+        r"^Task 1 has 1 observed label\(s\); MultiTaskStratifiedKFold needs at "
+        r"least 2 per task",
+    ),
 }
 
 
@@ -321,7 +393,8 @@ def test_fit_on_bad_or_edge_input(estimator_name, case):
 
     def check_predictions(predictions):
         n_tasks = 1 if np.ndim(Y) == 1 else np.shape(Y)[1]
-        expected_shape = (N_SAMPLES,) if np.ndim(Y) == 1 else (N_SAMPLES, n_tasks)
+        n_rows = X.shape[0]
+        expected_shape = (n_rows,) if np.ndim(Y) == 1 else (n_rows, n_tasks)
         assert predictions.shape == expected_shape
         if predictions.dtype.kind in "fc":
             assert np.all(np.isfinite(predictions))
@@ -365,25 +438,251 @@ def test_predict_before_fit(estimator_name):
         clone(ESTIMATORS[estimator_name]).predict(X0)
 
 
-MIXED_SCORE_MESSAGE = pytest.mark.xfail(
-    strict=True,
-    reason="MultiTaskNet.score says 'Expected a task type for each of the 1 tasks'",
-)
+# ------------------------------------------------------------ net parameters
+def parameter_error(name, must_be, got):
+    """scikit-learn's message for a parameter (``{net}``: the net's name)."""
+    return Raises(
+        InvalidParameterError,
+        f"^The {re.escape(repr(name))} parameter of {{net}} must be "
+        + re.escape(f"{must_be}. Got {got} instead.")
+        + "$",
+    )
 
 
-@pytest.mark.parametrize(
-    "estimator_name",
-    [
-        pytest.param(name, marks=MIXED_SCORE_MESSAGE)
-        if name == "MultiTaskNet"
-        else name
-        for name in ESTIMATORS
-    ],
-)
+NET_PARAMETER_INPUTS = {
+    "batch_size=0": (
+        {"batch_size": 0},
+        parameter_error(
+            "batch_size", "an int in the range [1, inf) or a int among {-1}", 0
+        ),
+    ),
+    "batch_size=2.5": (
+        {"batch_size": 2.5},
+        parameter_error(
+            "batch_size", "an int in the range [1, inf) or a int among {-1}", 2.5
+        ),
+    ),
+    "batch_size=-5": (
+        {"batch_size": -5},
+        parameter_error(
+            "batch_size", "an int in the range [1, inf) or a int among {-1}", -5
+        ),
+    ),
+    "max_epochs=-1": (
+        {"max_epochs": -1},
+        parameter_error("max_epochs", "an int in the range [0, inf)", -1),
+    ),
+    "max_epochs=1.5": (
+        {"max_epochs": 1.5},
+        parameter_error("max_epochs", "an int in the range [0, inf)", 1.5),
+    ),
+    "lr='a'": (
+        {"lr": "a"},
+        parameter_error("lr", "a float in the range [0.0, inf)", "'a'"),
+    ),
+    "lr=-1": ({"lr": -1}, parameter_error("lr", "a float in the range [0.0, inf)", -1)),
+    "optimizer='adam'": (
+        {"optimizer": "adam"},
+        Raises(
+            InvalidParameterError,
+            r"^The 'optimizer' parameter of \w+ must be a callable\. Got 'adam' "
+            r"instead\. Pass the optimizer's class, as skorch takes it \(its "
+            r"arguments as optimizer__<name>\): optimizer=torch\.optim\.Adam\.$",
+        ),
+    ),
+    "optimizer=3": ({"optimizer": 3}, parameter_error("optimizer", "a callable", 3)),
+    "criterion=3": (
+        {"criterion": 3},
+        parameter_error(
+            "criterion",
+            "an instance of 'torch.nn.modules.module.Module' or a callable",
+            3,
+        ),
+    ),
+    "module=3": (
+        {"module": 3},
+        parameter_error(
+            "module", "an instance of 'torch.nn.modules.module.Module' or a callable", 3
+        ),
+    ),
+    "torch_num_threads=0": (
+        {"torch_num_threads": 0},
+        parameter_error("torch_num_threads", "an int in the range [1, inf) or None", 0),
+    ),
+    "device='tpu'": (
+        {"device": "tpu"},
+        Raises(
+            InvalidParameterError,
+            r"^The 'device' parameter of \w+ must be a device torch knows \('cpu', "
+            r"'cuda', 'cuda:1', 'mps', \.\.\.\), a torch\.device or None\. Got "
+            r"'tpu' instead\.$",
+        ),
+    ),
+    "early_stopping='yes'": (
+        {"early_stopping": "yes"},
+        parameter_error(
+            "early_stopping",
+            "a str among {'auto'} or an instance of 'bool' or an instance of "
+            "'numpy.bool'",
+            "'yes'",
+        ),
+    ),
+    "validation_fraction=1.5": (
+        {"validation_fraction": 1.5},
+        parameter_error(
+            "validation_fraction", "a float in the range (0.0, 1.0) or None", 1.5
+        ),
+    ),
+    "n_iter_no_change=0": (
+        {"n_iter_no_change": 0},
+        parameter_error("n_iter_no_change", "an int in the range [1, inf)", 0),
+    ),
+    "tol=-1": (
+        {"tol": -1},
+        parameter_error("tol", "a float in the range [0.0, inf)", -1),
+    ),
+    "verbose='loud'": (
+        {"verbose": "loud"},
+        Raises(
+            InvalidParameterError,
+            r"^The 'verbose' parameter of \w+ must be a str among \{'auto'\} or an "
+            r"int in the range \[0, inf\), an instance of 'bool' or an instance of "
+            r"'numpy\.bool'\. Got 'loud' instead\.$",
+        ),
+    ),
+    "warm_start='yes'": (
+        {"warm_start": "yes"},
+        parameter_error(
+            "warm_start",
+            "an instance of 'bool' or an instance of 'numpy.bool'",
+            "'yes'",
+        ),
+    ),
+    "random_state='a'": (
+        {"random_state": "a"},
+        parameter_error(
+            "random_state",
+            "an int in the range [0, 4294967295], an instance of "
+            "'numpy.random.mtrand.RandomState' or None",
+            "'a'",
+        ),
+    ),
+    "train_split=3": (
+        {"train_split": 3},
+        parameter_error("train_split", "a str among {'auto'}, a callable or None", 3),
+    ),
+    "callbacks=3": (
+        {"callbacks": 3},
+        parameter_error(
+            "callbacks",
+            "an instance of 'list', an instance of 'tuple', a str among "
+            "{'disable'} or None",
+            3,
+        ),
+    ),
+    "scoring='r3'": (
+        {"scoring": "r3"},
+        Raises(ValueError, r"^Unknown metric 'r3'; expected one of \['accuracy'"),
+    ),
+    "weighting='pcgrd'": (
+        {"weighting": "pcgrd"},
+        Raises(ValueError, r"got 'pcgrd' instead\. Did you mean 'pcgrad'\?$"),
+    ),
+    "task_weights of the wrong length": (
+        {"task_weights": [1, 2, 3]},
+        Raises(
+            ValueError,
+            r"^Expected task_weights of shape \(2,\), one per task; got shape "
+            r"\(3,\) instead\.$",
+        ),
+    ),
+    "primary_tasks=5": (
+        {"primary_tasks": 5},
+        Raises(
+            ValueError, r"^Expected primary_tasks indices in \[0, 2\); got 5 instead"
+        ),
+    ),
+    "module__hidden_units='a'": (
+        {"module__hidden_units": "a"},
+        parameter_error(
+            "module__hidden_units",
+            "a sequence of positive integers (hidden_units of MultiTaskMLP)",
+            "'a'",
+        ),
+    ),
+    "module__hidden_units=(0,)": (
+        {"module__hidden_units": (0,)},
+        parameter_error(
+            "module__hidden_units",
+            "a sequence of positive integers (hidden_units of MultiTaskMLP)",
+            "(0,)",
+        ),
+    ),
+    "module__hidden_units=(-3,)": (
+        {"module__hidden_units": (-3,)},
+        parameter_error(
+            "module__hidden_units",
+            "a sequence of positive integers (hidden_units of MultiTaskMLP)",
+            "(-3,)",
+        ),
+    ),
+    "module__dropout=2": (
+        {"module__dropout": 2.0},
+        parameter_error(
+            "module__dropout",
+            "a real number >= 0.0 and <= 1.0 (dropout of MultiTaskMLP)",
+            2.0,
+        ),
+    ),
+    "module__activation='relux'": (
+        {"module__activation": "relux"},
+        parameter_error(
+            "module__activation",
+            "an nn.Module class or instance (activation of MultiTaskMLP)",
+            "'relux'",
+        ),
+    ),
+    "module__hiden_units (a typo)": (
+        {"module__hiden_units": (4,)},
+        Raises(
+            InvalidParameterError,
+            r"^Got module__hiden_units=\(4,\), but MultiTaskMLP has no parameter "
+            r"'hiden_units'; its parameters are \[.*\]\. Did you mean "
+            r"module__hidden_units\?$",
+        ),
+    ),
+    "weighting__temperature=-1": (
+        {"weighting": "dwa", "weighting__temperature": -1.0},
+        parameter_error(
+            "weighting__temperature",
+            "> 0 (temperature of DynamicWeightAverage)",
+            -1.0,
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(NET_PARAMETER_INPUTS))
+@pytest.mark.parametrize("estimator_name", sorted(NETS))
+def test_net_parameter_on_bad_input(estimator_name, case):
+    params, outcome = NET_PARAMETER_INPUTS[case]
+    estimator = clone(ESTIMATORS[estimator_name]).set_params(**params)
+    Y = Y_CLASSES if is_classifier(estimator) else Y_REGRESSION
+    outcome = Raises(outcome.error, outcome.pattern.replace("{net}", estimator_name))
+    check_outcome(outcome, lambda: estimator.fit(X0, Y))
+
+
+@pytest.mark.parametrize("estimator_name", list(ESTIMATORS))
 def test_score_with_a_different_number_of_tasks(fitted_estimators, estimator_name):
     estimator = fitted_estimators[estimator_name]
     Y = Y_CLASSES if is_classifier(estimator) else Y_REGRESSION
-    with pytest.raises(ValueError, match=r"^Expected predictions of shape \(30, 1\)"):
+    message = r"^Expected predictions of shape \(30, 1\)"
+    if estimator_name in NETS:  # the nets name the tasks they were fitted on
+        message = (
+            rf"^Expected y with 2 columns, one per task {estimator_name} was fitted "
+            r"on; got y of shape \(30, 1\) instead\.$"
+        )
+    with pytest.raises(ValueError, match=message):
         estimator.score(X0, Y[:, :1])
 
 
@@ -652,7 +951,9 @@ def test_compare_estimators_bad_input(estimators, kwargs, error, message):
 
 
 def test_the_table_has_at_least_300_cases():
-    n_cases = len(ESTIMATORS) * (len(FIT_CASE_NAMES) + len(PREDICT_INPUTS) + 2) + len(
-        METRIC_CASES
+    n_cases = (
+        len(ESTIMATORS) * (len(FIT_CASE_NAMES) + len(PREDICT_INPUTS) + 2)
+        + len(METRIC_CASES)
+        + len(NETS) * len(NET_PARAMETER_INPUTS)
     )
     assert n_cases >= 300, n_cases

@@ -20,6 +20,7 @@ from sklearn_mtl.neural import (
     MultiTaskNetClassifier,
     MultiTaskNetRegressor,
 )
+from sklearn_mtl.neural._validation_split import TaskAwareValidSplit
 
 # Small and fast to overfit: early stopping triggers within a few dozen epochs.
 NET = {
@@ -52,6 +53,11 @@ def classification_data():
     return X.astype(np.float32), Y
 
 
+# The split of train_split="auto" (validation_fraction=0.2), given explicitly to
+# the fits without early stopping that replay it.
+AUTO_SPLIT = TaskAwareValidSplit(0.2, random_state=0)
+
+
 def expected_stop(values, patience, tol):
     """The epoch (1-based) at which the rule stops, and the best epoch, by hand."""
     best, best_epoch, misses = np.inf, None, 0
@@ -77,7 +83,7 @@ def test_stops_where_the_rule_says_and_restores_the_best_epoch(data, tol):
     free = MultiTaskNetRegressor(
         max_epochs=60,
         early_stopping=False,
-        train_split=ValidSplit(0.2, random_state=0),
+        train_split=AUTO_SPLIT,
         **NET,
     ).fit(X, Y)
     stop, best = expected_stop(free.history[:, "valid_loss"], patience, tol)
@@ -94,7 +100,7 @@ def test_stops_where_the_rule_says_and_restores_the_best_epoch(data, tol):
     at_best = MultiTaskNetRegressor(
         max_epochs=best,
         early_stopping=False,
-        train_split=ValidSplit(0.2, random_state=0),
+        train_split=AUTO_SPLIT,
         **NET,
     ).fit(X, Y)
     assert_array_equal(net.predict(X), at_best.predict(X))
@@ -108,7 +114,7 @@ def test_weighting_state_restored(classification_data):
     at_best = MultiTaskNetClassifier(
         max_epochs=net.best_epoch_,
         early_stopping=False,
-        train_split=ValidSplit(0.2, random_state=0),
+        train_split=AUTO_SPLIT,
         **params,
     ).fit(X, Y)
     for (name, value), (_, expected) in zip(
@@ -194,10 +200,11 @@ def test_validation_fraction_sets_the_split(data):
     params = {**NET, "max_epochs": 8, "n_iter_no_change": 50}
     net = MultiTaskNetRegressor(validation_fraction=0.3, **params).fit(X, Y)
     same = MultiTaskNetRegressor(
-        train_split=ValidSplit(0.3, random_state=0), **params
+        train_split=TaskAwareValidSplit(0.3, random_state=0), **params
     ).fit(X, Y)
     assert_allclose(net.history[:, "valid_loss"], same.history[:, "valid_loss"])
-    assert net.history[-1, "valid_batch_count"] == 2  # 36 rows, batches of 32
+    # 36 of the 120 rows: 2 batches of 32
+    assert net.history[-1, "valid_batch_count"] == 2
     off = MultiTaskNetRegressor(validation_fraction=None, **params).fit(X, Y)
     assert off.best_epoch_ is None and "valid_loss" not in off.history[-1]
 
@@ -213,7 +220,7 @@ def test_partial_fit_validates_without_stopping(data):
     fitted = MultiTaskNetRegressor(
         max_epochs=6,
         early_stopping=False,
-        train_split=ValidSplit(0.2, random_state=0),
+        train_split=AUTO_SPLIT,
         **NET,
     ).fit(X, Y)
     assert_allclose(net.history[:6, "valid_loss"], fitted.history[:, "valid_loss"])
@@ -259,11 +266,31 @@ def test_callback_not_pickled_with_weights(data):
 @pytest.mark.parametrize(
     "params, message",
     [
-        ({"early_stopping": "yes"}, "Expected early_stopping to be 'auto', True"),
-        ({"validation_fraction": 1.5}, "Expected validation_fraction to be a float"),
-        ({"n_iter_no_change": 0}, "Expected n_iter_no_change to be an integer >= 1"),
-        ({"tol": -1.0}, "Expected tol to be a non-negative number"),
-        ({"verbose": "loud"}, "Expected verbose to be 'auto' or an integer"),
+        (
+            {"early_stopping": "yes"},
+            "The 'early_stopping' parameter of MultiTaskNetRegressor must be a str "
+            "among {'auto'} or an instance of 'bool'",
+        ),
+        (
+            {"validation_fraction": 1.5},
+            r"The 'validation_fraction' parameter of MultiTaskNetRegressor must be "
+            r"a float in the range \(0.0, 1.0\) or None. Got 1.5 instead.",
+        ),
+        (
+            {"n_iter_no_change": 0},
+            r"The 'n_iter_no_change' parameter of MultiTaskNetRegressor must be an "
+            r"int in the range \[1, inf\). Got 0 instead.",
+        ),
+        (
+            {"tol": -1.0},
+            r"The 'tol' parameter of MultiTaskNetRegressor must be a float in the "
+            r"range \[0.0, inf\). Got -1.0 instead.",
+        ),
+        (
+            {"verbose": "loud"},
+            "The 'verbose' parameter of MultiTaskNetRegressor must be a str among "
+            "{'auto'} or an int",
+        ),
         (
             {"early_stopping": True, "train_split": None},
             "early_stopping=True needs a validation set",

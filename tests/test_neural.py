@@ -879,7 +879,7 @@ def test_checkpoint_and_load_params_restore_predictions(tmp_path):
     assert not np.allclose(other.predict(X), net.predict(X))
     other.load_params(checkpoint=checkpoint)
     np.testing.assert_array_equal(other.predict(X), net.predict(X))
-    assert len(other.history) == 6
+    assert len(other.history) == best_epoch  # saved at the best epoch
 
 
 def test_save_params_load_params_round_trip(tmp_path):
@@ -1328,9 +1328,9 @@ def test_initialize_before_fit_is_an_error(Net):
     with raises(
         AttributeError,
         f"{name} infers the module's input shape and output sizes from the "
-        "data: call fit or partial_fit, not initialize, first (to restore "
-        "saved parameters, call set_params(max_epochs=0).fit(X_train, Y_train) "
-        "on the training data, then load_params).",
+        "data: call fit or partial_fit, not initialize, first (to restore a net "
+        "saved with save_params(f_params=..., f_fitted=...), call "
+        "load_params(f_params=..., f_fitted=...), which initializes it).",
     ):
         Net(**SMALL).initialize()
     with pytest.raises(NotFittedError):

@@ -50,21 +50,25 @@ def _stratification_labels(Y, n_splits, target_type, missing_label):
     return np.column_stack(strata), targets
 
 
-def _iterative_stratification(labels, n_splits, rng):
+def _iterative_stratification(labels, n_splits, rng, proportions=None):
     """Assign rows to folds, stratum by stratum, rarest stratum first.
 
     The iterative stratification of Sechidis, Tsoumakas & Vlahavas (2011):
-    each fold wants ``1 / n_splits`` of the rows of every stratum; the rows of
-    the stratum with fewest unplaced rows are placed first, each into the fold
-    that most lacks that stratum; ties go to the fold that most lacks the
-    row's other strata, then rows overall, then at random (or the lowest
-    index when ``rng`` is None). Rows in no stratum fill the folds last.
+    each fold wants ``1 / n_splits`` (or its share in ``proportions``) of the
+    rows of every stratum; the rows of the stratum with fewest unplaced rows
+    are placed first, each into the fold that most lacks that stratum; ties go
+    to the fold that most lacks the row's other strata, then rows overall,
+    then at random (or the lowest index when ``rng`` is None). Rows in no
+    stratum fill the folds last.
 
     Parameters
     ----------
     labels : ndarray of bool of shape (n_samples, n_strata)
     n_splits : int
     rng : numpy.random.RandomState or None
+    proportions : ndarray of shape (n_splits,) or None, default=None
+        The share of the rows each fold wants (summing to 1); None: equal
+        shares.
 
     Returns
     -------
@@ -73,8 +77,12 @@ def _iterative_stratification(labels, n_splits, rng):
     n_samples = labels.shape[0]
     folds = np.full(n_samples, -1, dtype=np.intp)
     remaining = labels.sum(axis=0).astype(np.float64)
-    wanted_per_label = np.tile(remaining / n_splits, (n_splits, 1))
-    wanted = np.full(n_splits, n_samples / n_splits)
+    if proportions is None:
+        wanted_per_label = np.tile(remaining / n_splits, (n_splits, 1))
+        wanted = np.full(n_splits, n_samples / n_splits)
+    else:
+        wanted_per_label = np.outer(proportions, remaining)
+        wanted = proportions * n_samples
 
     def place(row, primary):
         candidates = np.arange(n_splits)

@@ -16,11 +16,15 @@ from skorch.utils import to_tensor
 
 from ..utils import check_multitask_targets, check_sample_weight, check_task_weights
 from ..utils._targets import task_label
+from ..utils._weights import check_weighted_labels
+from ._batches import training_batches
 from ._callbacks import BestEpochStopping, PerTaskLoss, TaskScoring
-from ._data import as_float32, fast_loader_or_none
+from ._data import as_float32, make_loader
 from ._encoding import TargetEncoding
 from ._loss import MaskedMultiTaskLoss
-from ._runtime import torch_runtime
+from ._numerics import LossDivergence, check_encoded_targets, check_finite_outputs
+from ._persistence import PersistentNetMixin
+from ._runtime import seeded_initialization, torch_runtime
 from ._training_settings import TrainingSettingsMixin, is_auto
 from .modules import MultiTaskMLP
 from .weighting import TrainingStep, check_weighting
@@ -32,7 +36,7 @@ __all__ = ["BaseMultiTaskNet"]
 EPOCHS_GIVEN_TO_WEIGHTING = 2
 
 
-class BaseMultiTaskNet(TrainingSettingsMixin, NeuralNet):
+class BaseMultiTaskNet(PersistentNetMixin, TrainingSettingsMixin, NeuralNet):
     """skorch net trained on masked per-task losses (base class).
 
     The regressor, the classifier and the mixed-type net say how their
@@ -160,7 +164,8 @@ class BaseMultiTaskNet(TrainingSettingsMixin, NeuralNet):
         session = self._training_session(early_stopping=True, continues=not reset)
         with self._runtime(), session:
             if reset:
-                self.initialize()
+                with seeded_initialization():  # initial weights from the seed
+                    self.initialize()
             self._check_criterion_takes_weights(sample_weight)
             return super().partial_fit(X, y, _routing_method="fit", **fit_params)
 
@@ -201,7 +206,8 @@ class BaseMultiTaskNet(TrainingSettingsMixin, NeuralNet):
         )
         with self._runtime(), session:
             if not self.initialized_:
-                self.initialize()
+                with seeded_initialization():
+                    self.initialize()
             self._check_criterion_takes_weights(sample_weight)
             return super().partial_fit(X, y, **fit_params)
 
@@ -224,7 +230,7 @@ class BaseMultiTaskNet(TrainingSettingsMixin, NeuralNet):
         sample_weight = check_sample_weight(sample_weight, X.shape[0])
         targets = self._check_targets(y, reset=reset, n_samples=X.shape[0])
         if sample_weight is not None:
-            _check_weighted_labels(targets, sample_weight)
+            check_weighted_labels(targets, sample_weight)
             kept = sample_weight > 0
             if not kept.all():  # as if those rows were not given
                 X, sample_weight = X[kept], sample_weight[kept]
@@ -240,12 +246,14 @@ class BaseMultiTaskNet(TrainingSettingsMixin, NeuralNet):
                 self.task_names_ = targets.task_names
             elif hasattr(self, "task_names_"):
                 del self.task_names_
-            encoding = TargetEncoding.from_targets(
-                targets,
-                standardize=getattr(self, "standardize_targets", True),
-                classes=classes,
-                sample_weight=sample_weight,
-            )
+            # An overflowing standardization is an error (check_encoded_targets)
+            with np.errstate(over="ignore", invalid="ignore"):
+                encoding = TargetEncoding.from_targets(
+                    targets,
+                    standardize=getattr(self, "standardize_targets", True),
+                    classes=classes,
+                    sample_weight=sample_weight,
+                )
             self._target_encoding = encoding
             self.task_kinds_ = encoding.task_kinds
             self.output_sizes_ = encoding.output_sizes
@@ -260,6 +268,7 @@ class BaseMultiTaskNet(TrainingSettingsMixin, NeuralNet):
             if not reset:  # else initialize() builds a new weighting_
                 self._give_primary_tasks(self.weighting_)
         Y = self._target_encoding.encode(targets)
+        check_encoded_targets(targets, self._target_encoding, Y)
         if sample_weight is not None:
             Y = np.column_stack([Y, sample_weight])
         return X, Y.astype(np.float32)
@@ -391,6 +400,7 @@ class BaseMultiTaskNet(TrainingSettingsMixin, NeuralNet):
             dataset.y, reset=False, n_samples=X.shape[0], allow_unlabelled_tasks=True
         )
         Y = self._target_encoding.encode(targets)
+        check_encoded_targets(targets, self._target_encoding, Y)
         return Dataset(X, Y.astype(np.float32))
 
     def initialize_module(self):
@@ -401,9 +411,10 @@ class BaseMultiTaskNet(TrainingSettingsMixin, NeuralNet):
                 raise AttributeError(
                     f"{type(self).__name__} infers the module's input shape and "
                     "output sizes from the data: call fit or partial_fit, not "
-                    "initialize, first (to restore saved parameters, call "
-                    "set_params(max_epochs=0).fit(X_train, Y_train) on the "
-                    "training data, then load_params)."
+                    "initialize, first (to restore a net saved with "
+                    "save_params(f_params=..., f_fitted=...), call "
+                    "load_params(f_params=..., f_fitted=...), which initializes "
+                    "it)."
                 )
             kwargs = {
                 "input_shape": self.input_shape_,
@@ -484,6 +495,7 @@ class BaseMultiTaskNet(TrainingSettingsMixin, NeuralNet):
             ("per_task_loss", PerTaskLoss()),
             *scoring,
             ("print_log", PrintLog(keys_ignored=hidden)),
+            ("loss_divergence", LossDivergence()),
             ("early_stopping", BestEpochStopping()),
         ]
 
@@ -521,7 +533,8 @@ class BaseMultiTaskNet(TrainingSettingsMixin, NeuralNet):
     def get_iterator(self, dataset, training=False):
         """Batches of in-memory arrays by tensor slicing, else skorch's loader.
 
-        Training batches are shuffled unless ``iterator_train__shuffle=False``.
+        Training batches are shuffled unless ``iterator_train__shuffle=False``,
+        in a seeded fit from the fit's own generator.
         """
         prefix = "iterator_train" if training else "iterator_valid"
         kwargs = self.get_params_for(prefix)
@@ -530,9 +543,12 @@ class BaseMultiTaskNet(TrainingSettingsMixin, NeuralNet):
             kwargs["batch_size"] = len(dataset)
         if training:
             kwargs.setdefault("shuffle", True)
-        loader_class = getattr(self, prefix)
-        fast = fast_loader_or_none(dataset, loader_class, kwargs)
-        return fast if fast is not None else loader_class(dataset, **kwargs)
+        loader = make_loader(dataset, getattr(self, prefix), kwargs)
+        if training:  # batch norm: a last batch of one row joins the one before
+            loader = training_batches(
+                loader, self.module_, len(dataset), kwargs, type(self).__name__
+            )
+        return loader
 
     # ----------------------------------------------------------- losses
     def get_task_losses(self, y_pred, y_true, X=None, training=False):
@@ -711,8 +727,10 @@ class BaseMultiTaskNet(TrainingSettingsMixin, NeuralNet):
         """Module outputs on ``X`` in evaluation mode, as a float64 array."""
         X = self._validate_inputs(X, reset=False)
         with torch_runtime(num_threads=self.torch_num_threads):
-            outputs = self.forward(X, training=False)
-        return outputs.numpy().astype(np.float64)
+            outputs = self.forward(X, training=False).numpy()
+        names = getattr(self, "task_names_", None)
+        check_finite_outputs(outputs, self._target_encoding, names)
+        return outputs.astype(np.float64)
 
     def _predict_columns(self, X):
         """Each task's predictions on ``X`` in its label space (a list)."""
@@ -761,16 +779,6 @@ class BaseMultiTaskNet(TrainingSettingsMixin, NeuralNet):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-
-def _check_weighted_labels(targets, sample_weight):
-    """Raise unless every task has an observed label of non-zero weight."""
-    weighted = (targets.mask & (sample_weight[:, None] > 0)).any(axis=0)
-    for t in np.flatnonzero(~weighted):
-        raise ValueError(
-            f"Task {task_label(t, targets.task_names)} has no observed label with "
-            "a non-zero sample_weight; every task needs at least one to be fitted."
-        )
 
 
 def _take_rows(y, rows):

@@ -72,6 +72,10 @@ class PerTaskLoss(Callback):
         return self
 
     def on_epoch_begin(self, net, **kwargs):
+        self._clear_batches()
+
+    def _clear_batches(self):
+        """Forget the epoch's batches: a fitted net holds (and pickles) none."""
         self.batches_ = {"train": [], "valid": []}
         self.penalties_ = []
 
@@ -92,6 +96,15 @@ class PerTaskLoss(Callback):
             self.penalties_.append(penalty)
 
     def on_epoch_end(self, net, **kwargs):
+        try:
+            self._record_epoch(net)
+        finally:
+            self._clear_batches()
+
+    def on_train_end(self, net, **kwargs):
+        self._clear_batches()  # an epoch interrupted before its end
+
+    def _record_epoch(self, net):
         for phase, batches in self.batches_.items():
             if not batches:
                 continue
@@ -231,7 +244,14 @@ class TaskScoring(Callback):
         return f"{'train' if self.on_train else 'valid'}_{name}"
 
     def on_epoch_begin(self, net, **kwargs):
+        self._clear_batches()
+
+    def _clear_batches(self):
+        """Forget the epoch's outputs: a fitted net holds (and pickles) none."""
         self.outputs_, self.targets_ = [], []
+
+    def on_train_end(self, net, **kwargs):
+        self._clear_batches()  # an epoch interrupted before its end
 
     def on_batch_end(self, net, batch=None, training=False, y_pred=None, **kwargs):
         if training == self.on_train and y_pred is not None:
@@ -239,6 +259,12 @@ class TaskScoring(Callback):
             self.targets_.append(batch[1].detach())
 
     def on_epoch_end(self, net, **kwargs):
+        try:
+            self._score_epoch(net)
+        finally:
+            self._clear_batches()
+
+    def _score_epoch(self, net):
         if not self.outputs_:
             return
         outputs = torch.cat(self.outputs_).cpu().numpy()
@@ -296,9 +322,9 @@ class BestEpochStopping(Callback):
     validation score (``scoring="roc_auc"``, ... recorded by a
     :class:`TaskScoring` callback); for a net with primary tasks
     (``primary_tasks``), that quantity over the primary tasks only
-    (``valid_loss_primary``, ``valid_<metric>_primary``), which is an error
-    when it is NaN (no primary task could be evaluated on the validation
-    rows). Training stops after ``n_iter_no_change``
+    (``valid_loss_primary``, ``valid_<metric>_primary``). A monitored value
+    that is NaN (no task, or no primary task, could be evaluated on the
+    validation rows) is an error. Training stops after ``n_iter_no_change``
     consecutive epochs without an improvement of at least ``tol`` over the
     best value so far; then the state of the epoch with the best value (the
     first one on a tie) is restored: a copy of the module's and the
@@ -332,15 +358,21 @@ class BestEpochStopping(Callback):
         value = row[self.monitor_]
         sign = 1.0 if self.lower_is_better_ else -1.0
         finite = value is not None and np.isfinite(value)
-        if not finite and self.monitor_.endswith(PRIMARY_SUFFIX):
+        if not finite:
+            primary = self.monitor_.endswith(PRIMARY_SUFFIX)
+            tasks = (
+                f"none of the primary tasks {_task_names(net, net.primary_tasks_)}"
+                if primary
+                else "no task"
+            )
             raise ValueError(
                 f"Early stopping monitors {self.monitor_!r}, which is {value} at "
-                f"epoch {row['epoch']}: none of the primary tasks "
-                f"{_task_names(net, net.primary_tasks_)} could be evaluated on the "
+                f"epoch {row['epoch']}: {tasks} could be evaluated on the "
                 "validation rows (no observed label there, or a single class for "
                 "a ranking metric). Hold out more rows (validation_fraction), "
-                "give a validation set with labels of the primary tasks "
-                "(train_split), or set early_stopping=False."
+                "give a validation set with labels of the "
+                f"{'primary tasks' if primary else 'tasks'} (train_split), or set "
+                "early_stopping=False."
             )
         best = self.best_value_
         if finite and (best is None or sign * (value - best) < 0):

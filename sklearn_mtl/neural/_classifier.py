@@ -4,6 +4,7 @@ from ..base import MultiTaskClassifierMixin
 from ..metrics import multitask_accuracy_score
 from ._base import BaseMultiTaskNet
 from ._docs import NET_ATTRIBUTES, NET_PARAMETERS
+from ._parameters import CLASSIFIER_CONSTRAINTS
 from .modules import MultiTaskMLP
 
 __all__ = ["MultiTaskNetClassifier"]
@@ -51,6 +52,8 @@ class MultiTaskNetClassifier(MultiTaskClassifierMixin, BaseMultiTaskNet):
     [(4, 2), (4, 2), (4, 2)]
     """
     )
+
+    _parameter_constraints = CLASSIFIER_CONSTRAINTS
 
     def __init__(self, module=MultiTaskMLP, *, missing_label=None, **kwargs):
         super().__init__(module, **kwargs)

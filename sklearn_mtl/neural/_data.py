@@ -13,7 +13,9 @@ from scipy import sparse
 from skorch.dataset import Dataset
 from torch.utils.data import DataLoader, Subset
 
-__all__ = ["TensorBatchLoader", "as_float32", "fast_loader_or_none"]
+from ._runtime import current_generator
+
+__all__ = ["TensorBatchLoader", "as_float32", "fast_loader_or_none", "make_loader"]
 
 # DataLoader arguments the fast path reproduces; any other one (a sampler,
 # workers, a collate function...) selects skorch's default path.
@@ -41,14 +43,23 @@ class TensorBatchLoader:
     batch_size : int, default=128
         Rows per batch.
     shuffle : bool, default=False
-        Whether to draw a new order of the rows at each pass, from torch's
-        global random generator (as ``DataLoader`` does).
+        Whether to draw a new order of the rows at each pass.
     drop_last : bool, default=False
         Whether to drop a last batch smaller than ``batch_size``.
+    generator : torch.Generator or None, default=None
+        The generator of the orders; None: torch's global generator (as
+        ``DataLoader`` uses).
     """
 
     def __init__(
-        self, X, y=None, indices=None, batch_size=128, shuffle=False, drop_last=False
+        self,
+        X,
+        y=None,
+        indices=None,
+        batch_size=128,
+        shuffle=False,
+        drop_last=False,
+        generator=None,
     ):
         self.X = X if sparse.issparse(X) else torch.as_tensor(X)
         self.y = None if y is None else torch.as_tensor(y)
@@ -57,6 +68,7 @@ class TensorBatchLoader:
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.drop_last = drop_last
+        self.generator = generator
 
     def __len__(self):
         if self.drop_last:
@@ -67,7 +79,7 @@ class TensorBatchLoader:
         """Row indices in iteration order, or None for all rows in order."""
         if not self.shuffle:
             return self.indices
-        permutation = torch.randperm(self.n_samples)
+        permutation = torch.randperm(self.n_samples, generator=self.generator)
         return permutation if self.indices is None else self.indices[permutation]
 
     def _take(self, data, rows):
@@ -109,6 +121,44 @@ def _in_memory_source(dataset):
     if y is not None and not isinstance(y, np.ndarray | torch.Tensor):
         return None
     return X, y, indices
+
+
+def make_loader(dataset, loader_class, loader_kwargs):
+    """The batches of ``dataset``, the batch order drawn from the fit's generator.
+
+    A :class:`TensorBatchLoader` when it gives the batches ``loader_class``
+    would (see :func:`fast_loader_or_none`), else ``loader_class``. In a
+    seeded fit (see :func:`~sklearn_mtl.neural._runtime.current_generator`),
+    a shuffled order is drawn from the fit's own generator: the tensor
+    loader's, or the ``generator`` argument of a ``DataLoader`` (unless
+    ``loader_kwargs`` gives one; another loader class gets its arguments as
+    they are).
+
+    Parameters
+    ----------
+    dataset : torch Dataset
+        What skorch would pass to its iterator.
+    loader_class : type
+        The net's ``iterator_train`` or ``iterator_valid``.
+    loader_kwargs : dict
+        Its arguments (``batch_size`` resolved).
+
+    Returns
+    -------
+    loader : iterable of batches
+    """
+    generator = current_generator("cpu") if loader_kwargs.get("shuffle") else None
+    fast = fast_loader_or_none(dataset, loader_class, loader_kwargs)
+    if fast is not None:
+        fast.generator = generator
+        return fast
+    if (
+        generator is not None
+        and loader_class is DataLoader
+        and "generator" not in loader_kwargs
+    ):
+        loader_kwargs = {**loader_kwargs, "generator": generator}
+    return loader_class(dataset, **loader_kwargs)
 
 
 def fast_loader_or_none(dataset, loader_class, loader_kwargs):

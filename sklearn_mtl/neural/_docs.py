@@ -7,14 +7,26 @@ NET_PARAMETERS = """
         other arguments are set as ``module__<name>`` (``module__hidden_units``,
         ``module__dropout``, ``module__activation``, ``module__batch_norm``,
         ``module__head_hidden_units``, ``module__trunk``, ...). The module
-        returns the tasks' outputs concatenated in task order.
+        returns the tasks' outputs concatenated in task order. Its
+        parameters are checked when it is built in ``fit``, and named as
+        given (``module__hidden_units``). With batch normalization in the
+        module, a last training batch of one row is merged into the batch
+        before it (which then has ``batch_size + 1`` rows): batch
+        normalization cannot normalize over one row.
     criterion : nn.Module class or instance, default=MaskedMultiTaskLoss
         Per-task losses over observed labels; a class gets ``task_kinds`` and
         ``output_sizes`` from the data, and ``criterion__<name>`` arguments.
     optimizer : torch optimizer class, default=torch.optim.Adam
-        Set its arguments as ``optimizer__<name>``.
+        Set its arguments as ``optimizer__<name>``. A class (or any callable
+        building the optimizer from the parameters), as skorch takes it; a
+        name such as ``"adam"`` is an error that names the class to pass
+        (``optimizer=torch.optim.Adam``): a second spelling would be unknown
+        to skorch's ``optimizer__<name>`` arguments and ``set_params``.
     lr : float, default=1e-3
-        Learning rate.
+        Learning rate. A training loss that is not finite, or that diverges
+        (a task's loss beyond 1e6 times its loss at the start of training),
+        stops the fit with a ``FloatingPointError`` naming the epoch and the
+        tasks.
     max_epochs : int, default=200
         Upper bound on the number of epochs of ``fit`` (early stopping usually
         ends it sooner); the number of epochs of each ``partial_fit``.
@@ -22,9 +34,14 @@ NET_PARAMETERS = """
         Rows per batch (-1: all rows).
     train_split : "auto", callable or None, default="auto"
         Internal train/validation split (skorch's). ``"auto"``: when early
-        stopping is on, ``validation_fraction`` of the rows drawn at random
-        with a fixed seed (``ValidSplit(validation_fraction,
-        random_state=0)``); else none, and every row is trained on. ``None``
+        stopping is on, ``validation_fraction`` of the rows, stratified over
+        the tasks as
+        :class:`~sklearn_mtl.model_selection.MultiTaskStratifiedKFold` does
+        (each task's labelled rows, and each class of a classification task,
+        are held out in that proportion, in an order drawn with a fixed
+        seed), so that every task with at least two labels has labels on both
+        sides and a task with one label trains on it; else none, and every
+        row is trained on. ``None``
         trains on all rows and records no validation loss. A callable
         receives the rows given to ``fit`` with their labels encoded
         (standardized, or class indices; in a fit with ``sample_weight``, the
@@ -33,7 +50,8 @@ NET_PARAMETERS = """
         them, as ``ValidSplit`` does, or a separate validation set of raw
         data: ``predefined_split(Dataset(X_valid, Y_valid))`` (skorch's
         ``Dataset``, NaN for missing labels), which is validated and encoded
-        as the training rows are.
+        as the training rows are. A split that leaves a task without a
+        training label is an error naming the task.
     early_stopping : "auto" or bool, default="auto"
         Whether ``fit`` stops when the validation quantity (``scoring``, over
         the ``primary_tasks`` when given) has
@@ -90,12 +108,17 @@ NET_PARAMETERS = """
         their gradients that agree with the primary tasks'.
     random_state : int, RandomState instance or None, default=None
         Seed of the initialization, dropout and batch order. An int makes
-        ``fit`` reproducible, without changing torch's global random state;
-        None uses torch's global generator, as skorch does.
+        ``fit`` reproducible, without changing torch's global random state,
+        also when seeded fits run at the same time in threads (they draw
+        from generators of their own); None uses torch's global generator,
+        as skorch does.
     torch_num_threads : int or None, default=None
-        Threads torch uses during ``fit`` and ``predict``. None: one thread
-        inside a child process (such as a joblib worker of
-        ``GridSearchCV(n_jobs=...)``), torch's setting otherwise.
+        Threads torch uses during ``fit`` and ``predict``. None: inside a
+        child process (such as a joblib worker of ``GridSearchCV(n_jobs=...)``),
+        the worker's share of the cores that joblib passes in
+        ``OMP_NUM_THREADS`` (its ``inner_max_num_threads``, by default the
+        number of cores divided by ``n_jobs``), else one thread; torch's
+        setting otherwise.
     verbose : "auto" or int, default="auto"
         skorch's verbosity: 1 prints the epoch table, 0 nothing. ``"auto"``:
         0 inside model selection, 1 otherwise. A fit is inside model
@@ -133,6 +156,18 @@ NET_ATTRIBUTES = """
         was off (or after ``partial_fit``).
     n_iter_ : int
         Number of epochs of the last ``fit`` or ``partial_fit`` call.
+    interrupted_ : bool
+        Whether the last ``fit`` or ``partial_fit`` was interrupted by a
+        ``KeyboardInterrupt`` during an epoch (Ctrl+C). Such a call raises
+        the ``KeyboardInterrupt`` again, so that a script or a search stops,
+        and leaves the net as it was at the end of its last completed epoch
+        (or at its best epoch, with early stopping): the module's and the
+        weighting strategy's weights and the history of the completed epochs,
+        never a half-trained epoch; ``n_iter_`` counts the completed epochs.
+        The optimizer's state is that of the interruption. A callback that
+        raises ``KeyboardInterrupt`` at the end of an epoch (skorch's way to
+        stop training, as its ``EarlyStopping`` does) stops training without
+        an error.
     task_weights_ : ndarray of shape (n_tasks,)
         Task weights in use, with mean 1.
     primary_tasks_ : ndarray of int or None

@@ -102,6 +102,42 @@ class TargetEncoding:
                 scale[t] = std if std > 0 else 1.0
         return cls(tuple(targets.task_types), tuple(task_classes), mean, scale)
 
+    def to_dict(self):
+        """The encoding as a dict of lists, tuples and arrays (see :meth:`from_dict`).
+
+        Returns
+        -------
+        values : dict
+            ``task_types``, ``classes``, ``mean`` and ``scale``.
+        """
+        return {
+            "task_types": list(self.task_types),
+            "classes": list(self.classes),
+            "mean": self.mean,
+            "scale": self.scale,
+        }
+
+    @classmethod
+    def from_dict(cls, values):
+        """The encoding described by :meth:`to_dict`.
+
+        Parameters
+        ----------
+        values : dict
+            ``task_types``, ``classes`` (an array-like per classification
+            task, None per continuous task), ``mean`` and ``scale``.
+
+        Returns
+        -------
+        encoding : TargetEncoding
+        """
+        return cls(
+            tuple(values["task_types"]),
+            tuple(None if c is None else np.asarray(c) for c in values["classes"]),
+            np.asarray(values["mean"], dtype=np.float64),
+            np.asarray(values["scale"], dtype=np.float64),
+        )
+
     @property
     def n_tasks(self):
         """Number of tasks."""

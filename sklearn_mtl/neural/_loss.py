@@ -147,24 +147,14 @@ class MaskedMultiTaskLoss(nn.Module):
         ]
         for t in self._groups["multiclass"]:
             target = torch.where(observed[:, t], y_true[:, t], -100.0).long()
-            if weights is None:
-                total = nn.functional.cross_entropy(
-                    y_pred[:, self._slices[t]],
-                    target,
-                    ignore_index=-100,
-                    reduction="sum",
-                )
-            else:
-                total = (
-                    nn.functional.cross_entropy(
-                        y_pred[:, self._slices[t]],
-                        target,
-                        ignore_index=-100,
-                        reduction="none",
-                    )
-                    * weights[:, 0]
-                ).sum()
-            parts.append((total / totals[t]).reshape(1))
+            # Summed the same way with or without weights: unit weights give
+            # exactly the unweighted loss.
+            elementwise = nn.functional.cross_entropy(
+                y_pred[:, self._slices[t]], target, ignore_index=-100, reduction="none"
+            )
+            if weights is not None:
+                elementwise = elementwise * weights[:, 0]
+            parts.append((elementwise.sum() / totals[t]).reshape(1))
         parts.append(y_pred.new_zeros(len(self._groups["constant"])))
         return torch.cat(parts)[self._positions]
 

@@ -10,6 +10,7 @@ from ..metrics import multitask_mixed_score
 from ..utils._targets import TASK_TYPES, task_label
 from ._base import BaseMultiTaskNet
 from ._docs import NET_ATTRIBUTES, NET_PARAMETERS
+from ._parameters import MIXED_CONSTRAINTS
 from .modules import MultiTaskMLP
 
 __all__ = ["MultiTaskNet"]
@@ -137,6 +138,8 @@ class MultiTaskNet(_MultiTaskMixin, BaseMultiTaskNet):
     [None, (2, 2), None]
     """
     )
+
+    _parameter_constraints = MIXED_CONSTRAINTS
 
     def __init__(
         self,

@@ -4,6 +4,7 @@ from ..base import MultiTaskRegressorMixin
 from ..metrics import multitask_r2_score
 from ._base import BaseMultiTaskNet
 from ._docs import NET_ATTRIBUTES, NET_PARAMETERS
+from ._parameters import REGRESSOR_CONSTRAINTS
 from .modules import MultiTaskMLP
 
 __all__ = ["MultiTaskNetRegressor"]
@@ -59,6 +60,8 @@ class MultiTaskNetRegressor(MultiTaskRegressorMixin, BaseMultiTaskNet):
     (5, True)
     """
     )
+
+    _parameter_constraints = REGRESSOR_CONSTRAINTS
 
     def __init__(self, module=MultiTaskMLP, *, standardize_targets=True, **kwargs):
         super().__init__(module, **kwargs)

@@ -9,18 +9,20 @@ from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 
 import numpy as np
-from skorch.dataset import ValidSplit
 
 from ..metrics import get_metric
 from ..utils._targets import task_label
 from ._callbacks import PRIMARY_SUFFIX, TaskScoring
+from ._interruption import InterruptibleTrainingMixin
+from ._parameters import NET_CONSTRAINTS, component_parameter_error, validate_net_params
+from ._validation_split import CheckedSplit, TaskAwareValidSplit
 
 __all__ = ["TrainingSettingsMixin", "check_primary_tasks", "is_auto"]
 
-# train_split="auto" draws validation_fraction of the rows at random with a
-# fixed seed: skorch's ValidSplit(5) keeps the last rows for validation, which
-# on data stacked task by task (SARCOS, School) would validate on the last
-# tasks only.
+# train_split="auto" draws validation_fraction of the rows, stratified over the
+# tasks, in an order drawn with a fixed seed: skorch's ValidSplit(5) keeps the
+# last rows for validation, which on data stacked task by task (SARCOS,
+# School) would validate on the last tasks only.
 AUTO_SPLIT_SEED = 0
 
 # verbose="auto" is 0 inside model selection: in a child process (joblib's
@@ -29,57 +31,27 @@ AUTO_SPLIT_SEED = 0
 QUIET_CALLER_PACKAGES = ("sklearn.model_selection", "sklearn_mtl.model_selection")
 
 
-class TrainingSettingsMixin:
+class TrainingSettingsMixin(InterruptibleTrainingMixin):
     """How a fit of :class:`BaseMultiTaskNet` resolves its ``"auto"`` settings.
 
     ``early_stopping``, ``train_split`` (with ``validation_fraction``),
     ``scoring`` and ``verbose`` may be ``"auto"``; these methods validate
     them and decide, for each fit, whether it stops early, on which split and
     history key, and whether it prints its epoch table. ``primary_tasks``
-    narrows the monitored key and ``score`` to the primary tasks.
+    narrows the monitored key and ``score`` to the primary tasks. A fit ended
+    during an epoch by ``KeyboardInterrupt`` is rolled back to its last
+    completed epoch and raises it again (see
+    :class:`~sklearn_mtl.neural._interruption.InterruptibleTrainingMixin`).
     """
 
+    _parameter_constraints = NET_CONSTRAINTS
+
     def _check_training_params(self):
-        """Validate the parameters of early stopping and verbosity."""
-        if not (
-            is_auto(self.early_stopping)
-            or isinstance(self.early_stopping, bool | np.bool_)
-        ):
-            raise ValueError(
-                "Expected early_stopping to be 'auto', True or False; got "
-                f"{self.early_stopping!r} instead."
-            )
-        fraction = self.validation_fraction
-        if fraction is not None and not (
-            isinstance(fraction, numbers.Real)
-            and not isinstance(fraction, bool)
-            and 0 < fraction < 1
-        ):
-            raise ValueError(
-                "Expected validation_fraction to be a float in (0, 1) or None; "
-                f"got {fraction!r} instead."
-            )
-        patience = self.n_iter_no_change
-        if not (
-            isinstance(patience, numbers.Integral)
-            and not isinstance(patience, bool)
-            and patience >= 1
-        ):
-            raise ValueError(
-                "Expected n_iter_no_change to be an integer >= 1; got "
-                f"{patience!r} instead."
-            )
-        if not (isinstance(self.tol, numbers.Real) and self.tol >= 0):
-            raise ValueError(
-                f"Expected tol to be a non-negative number; got {self.tol!r} instead."
-            )
+        """Validate every parameter (scikit-learn's constraints), the metric of
+        ``scoring``, and early stopping against the validation split."""
+        validate_net_params(self)
         if self.scoring != "loss":
             get_metric(self.scoring)  # raises on an unknown metric
-        verbose = self.verbose
-        if not (is_auto(verbose) or isinstance(verbose, numbers.Integral)):
-            raise ValueError(
-                f"Expected verbose to be 'auto' or an integer; got {verbose!r} instead."
-            )
         if self.early_stopping is True and self._auto_split_disabled():
             raise ValueError(
                 "early_stopping=True needs a validation set; got train_split="
@@ -131,20 +103,26 @@ class TrainingSettingsMixin:
         """The primary tasks' columns of labels ``y`` and predictions ``Y_pred``.
 
         Returns them with the indices of the tasks kept: every task, and
-        ``y`` and ``Y_pred`` unchanged, when there are no ``primary_tasks``,
-        for a 1-D ``y``, or when ``y`` does not have one column per task (the
-        metric then says what it expected).
+        ``y`` and ``Y_pred`` unchanged, when there are no ``primary_tasks`` or
+        for a net fitted on 1-D ``y``. A ``y`` without one column per task the
+        net was fitted on is an error.
         """
         primary = self.primary_tasks_
         every_task = list(range(self.n_tasks_))
+        if not self._single_output:
+            shape = np.shape(y)
+            if len(shape) != 2 or shape[1] != self.n_tasks_:
+                raise ValueError(
+                    f"Expected y with {self.n_tasks_} columns, one per task "
+                    f"{type(self).__name__} was fitted on; got y of shape {shape} "
+                    "instead."
+                )
         if primary is None or self._single_output:
             return y, Y_pred, every_task
         if hasattr(y, "iloc"):
             labels = y
         else:
             labels = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
-        if labels.ndim != 2 or labels.shape[1] != self.n_tasks_:
-            return y, Y_pred, every_task
         if hasattr(labels, "iloc"):
             labels = labels.iloc[:, primary]
         else:
@@ -152,15 +130,22 @@ class TrainingSettingsMixin:
         return labels, np.asarray(Y_pred)[:, primary], primary.tolist()
 
     def _resolved_train_split(self):
-        """The split in use: ``train_split``, or for ``"auto"`` a seeded shuffled
-        split of ``validation_fraction`` of the rows when early stopping is on
-        (``early_stopping`` resolved; in ``partial_fit`` too, which validates
-        on it without stopping), else none."""
-        if not is_auto(self.train_split):
-            return self.train_split
-        if self.validation_fraction is None or not self._uses_early_stopping():
-            return None
-        return ValidSplit(self.validation_fraction, random_state=AUTO_SPLIT_SEED)
+        """The split in use: ``train_split``, or for ``"auto"`` a split of
+        ``validation_fraction`` of the rows that keeps every task on both
+        sides when early stopping is on (``early_stopping`` resolved; in
+        ``partial_fit`` too, which validates on it without stopping), else
+        none. A split is checked to leave every task a training label."""
+        split = self.train_split
+        if is_auto(split):
+            if self.validation_fraction is None or not self._uses_early_stopping():
+                return None
+            split = TaskAwareValidSplit(
+                self.validation_fraction,
+                random_state=AUTO_SPLIT_SEED,
+                owner=type(self).__name__,
+                task_kinds=getattr(self, "task_kinds_", None),
+            )
+        return CheckedSplit(split, self) if split else split
 
     def resolved_verbose(self):
         """The verbosity of a fit now: ``verbose``, with ``"auto"`` resolved.
@@ -189,13 +174,46 @@ class TrainingSettingsMixin:
         self._early_stopping_active = early_stopping and self._uses_early_stopping()
         self.verbose = self.resolved_verbose()
         self.best_epoch_ = None
-        start = len(self.history_) if continues else 0
+        start = len(self.history_) if continues and self.history_ is not None else 0
         try:
             yield
         finally:
+            interrupted_epoch = self.__dict__.pop("_interrupted_epoch", None)
             self.verbose = verbose
             self._early_stopping_active = False
-        self.n_iter_ = len(self.history_) - start if self.history_ is not None else 0
+            for name in (
+                "_completed_state",
+                "_epoch_open",
+                "_open_row",
+                "_interrupted_during_epoch",
+            ):
+                self.__dict__.pop(name, None)
+            history = self.history_
+            self.n_iter_ = len(history) - start if history is not None else 0
+            self.interrupted_ = interrupted_epoch is not None
+        if interrupted_epoch is not None:
+            raise KeyboardInterrupt(self._interruption_message(interrupted_epoch))
+
+    def initialize(self):
+        """skorch's; an invalid ``module__<name>`` (``criterion__``,
+        ``weighting__``, ``optimizer__``) argument is named as given, and a
+        trunk that cannot take the samples says so."""
+        try:
+            return super().initialize()
+        except (ValueError, TypeError) as error:
+            translated = component_parameter_error(self, error)
+            if translated is None:
+                raise
+            raise translated from error
+        except RuntimeError as error:
+            trunk = vars(self).get("module__trunk")
+            if trunk is None or not hasattr(self, "input_shape_"):
+                raise
+            raise ValueError(
+                f"The trunk (module__trunk={trunk!r}) fails on a batch of samples "
+                f"of shape {tuple(self.input_shape_)}, the shape of X's rows: "
+                f"{error}. Give the trunk an input size that matches X."
+            ) from error
 
 
 def check_primary_tasks(primary_tasks, n_tasks, task_names=None):

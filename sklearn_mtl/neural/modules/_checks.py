@@ -3,7 +3,9 @@
 import math
 from numbers import Integral, Real
 
-__all__ = ["check_count", "check_real", "check_units"]
+from torch import nn
+
+__all__ = ["check_count", "check_module", "check_real", "check_units"]
 
 
 def check_count(owner, name, value, *, low=1):
@@ -30,6 +32,33 @@ def check_count(owner, name, value, *, low=1):
             f"got {value!r} instead."
         )
     return int(value)
+
+
+def check_module(owner, name, value):
+    """Raise unless ``value`` is an ``nn.Module`` class or instance.
+
+    Parameters
+    ----------
+    owner : object
+        The module, named in the message.
+    name : str
+        The parameter's name.
+    value : object
+        Its value.
+
+    Returns
+    -------
+    value : nn.Module class or instance
+    """
+    if not (
+        isinstance(value, nn.Module)
+        or (isinstance(value, type) and issubclass(value, nn.Module))
+    ):
+        raise TypeError(
+            f"Expected {name} of {type(owner).__name__} to be an nn.Module class or "
+            f"instance; got {value!r} instead."
+        )
+    return value
 
 
 def check_real(owner, name, value, *, low=0.0, high=None, strict_low=False):
@@ -73,7 +102,7 @@ def check_real(owner, name, value, *, low=0.0, high=None, strict_low=False):
     return float(value)
 
 
-def check_units(owner, name, units):
+def check_units(owner, name, units, *, allow_empty=False):
     """Raise unless ``units`` is a non-empty sequence of positive integers.
 
     Parameters
@@ -84,22 +113,26 @@ def check_units(owner, name, units):
         The parameter's name.
     units : object
         Its value.
+    allow_empty : bool, default=False
+        Whether an empty sequence (no hidden layer) is accepted.
 
     Returns
     -------
     units : tuple of int
     """
     try:
-        values = tuple(units)
+        values = None if isinstance(units, str) else tuple(units)
     except TypeError:
         values = None
     if (
-        not values
+        values is None
+        or (not values and not allow_empty)
         or any(isinstance(v, bool) or not isinstance(v, Integral) for v in values)
         or any(v < 1 for v in values)
     ):
+        what = "sequence" if allow_empty else "non-empty sequence"
         raise ValueError(
-            f"Expected {name} of {type(owner).__name__} to be a non-empty sequence "
-            f"of positive integers; got {units!r} instead."
+            f"Expected {name} of {type(owner).__name__} to be a {what} of positive "
+            f"integers; got {units!r} instead."
         )
     return tuple(int(v) for v in values)

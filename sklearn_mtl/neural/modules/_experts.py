@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from ._heads import _TaskwiseLinear
-from ._layers import as_module, output_size
+from ._layers import Dropout, as_module, output_size
 
 __all__ = ["ModuleCopies", "ParallelMLP", "make_copies"]
 
@@ -89,7 +89,7 @@ class ParallelMLP(nn.Module):
                 block.append(_CopywiseBatchNorm(n_copies, units))
             block.append(as_module(activation))
             if dropout:
-                block.append(nn.Dropout(dropout))
+                block.append(Dropout(dropout))
             blocks.append(nn.Sequential(*block))
             in_features = units
         self.blocks = nn.ModuleList(blocks)

@@ -5,7 +5,7 @@ import math
 import torch
 from torch import nn
 
-from ._layers import as_module
+from ._layers import Dropout, as_module
 
 __all__ = ["TaskHeads"]
 
@@ -85,7 +85,7 @@ class TaskHeads(nn.Module):
         ):
             layers.append(as_module(activation))
             if dropout:
-                layers.append(nn.Dropout(dropout))
+                layers.append(Dropout(dropout))
             layers.append(_TaskwiseLinear(n_tasks, units_in, units_out))
         layers.append(nn.Flatten(1))
         self.layers = nn.Sequential(*layers)

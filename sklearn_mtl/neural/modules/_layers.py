@@ -5,7 +5,35 @@ import copy
 import torch
 from torch import nn
 
-__all__ = ["as_module", "mlp_layers", "output_size"]
+from .._runtime import current_generator
+
+__all__ = ["Dropout", "as_module", "mlp_layers", "output_size"]
+
+
+class Dropout(nn.Dropout):
+    """``nn.Dropout`` drawing its masks from the running fit's own generator.
+
+    In a seeded fit (``random_state``), the mask is drawn from the fit's
+    generator (see :func:`~sklearn_mtl.neural._runtime.current_generator`),
+    not from torch's process-wide one, so that seeded fits running in
+    threads draw what they would draw one after the other; on the CPU, the
+    mask is the one ``nn.Dropout`` draws from a generator in the same state.
+    Otherwise, it is ``nn.Dropout``.
+    """
+
+    def forward(self, input):
+        generator = None
+        if self.training and 0 < self.p:
+            generator = current_generator(input.device)
+        if generator is None:
+            return super().forward(input)
+        keep = 1.0 - self.p
+        noise = torch.empty_like(input)
+        if keep > 0:
+            noise.bernoulli_(keep, generator=generator).div_(keep)
+        else:
+            noise.zero_()
+        return input.mul_(noise) if self.inplace else input * noise
 
 
 def as_module(module_or_class):
@@ -29,7 +57,7 @@ def mlp_layers(in_features, hidden_units, *, activation, dropout, batch_norm):
             layers.append(nn.BatchNorm1d(units))
         layers.append(as_module(activation))
         if dropout:
-            layers.append(nn.Dropout(dropout))
+            layers.append(Dropout(dropout))
         in_features = units
     return layers
 

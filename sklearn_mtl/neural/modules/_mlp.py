@@ -2,6 +2,7 @@
 
 from torch import nn
 
+from ._checks import check_module, check_real, check_units
 from ._heads import TaskHeads
 from ._layers import as_module, mlp_layers, output_size
 from ._protocol import MultiTaskModule
@@ -81,6 +82,15 @@ class MultiTaskMLP(MultiTaskModule):
     ):
         super().__init__()
         input_shape = tuple(input_shape)
+        hidden_units = check_units(self, "hidden_units", hidden_units, allow_empty=True)
+        head_hidden_units = check_units(
+            self, "head_hidden_units", head_hidden_units, allow_empty=True
+        )
+        check_real(self, "dropout", dropout, high=1.0)
+        check_real(self, "head_dropout", head_dropout, high=1.0)
+        check_module(self, "activation", activation)
+        if trunk is not None:
+            check_module(self, "trunk", trunk)
         if trunk is None:
             if len(input_shape) != 1:
                 raise ValueError(

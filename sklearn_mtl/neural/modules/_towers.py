@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from ._heads import _TaskwiseLinear
-from ._layers import as_module
+from ._layers import Dropout, as_module
 
 __all__ = ["TaskTowers"]
 
@@ -49,7 +49,7 @@ class TaskTowers(nn.Module):
             hidden.append(_TaskwiseLinear(n_tasks, in_features, units))
             hidden.append(as_module(activation))
             if dropout:
-                hidden.append(nn.Dropout(dropout))
+                hidden.append(Dropout(dropout))
             in_features = units
         self.hidden = nn.Sequential(*hidden)
         sizes = sorted(set(self.output_sizes))

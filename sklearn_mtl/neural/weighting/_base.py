@@ -276,8 +276,11 @@ class TaskWeighting(BaseEstimator, nn.Module):
         Returns
         -------
         objective : float
+            NaN when no task has labels.
         """
         labelled = ~np.isnan(task_means)
+        if not labelled.any():
+            return np.nan
         return float(np.mean(self._static_weights[labelled] * task_means[labelled]))
 
     def begin_epoch(self, previous_task_losses):

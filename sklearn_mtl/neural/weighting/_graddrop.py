@@ -3,6 +3,7 @@
 import numpy as np
 import torch
 
+from .._runtime import current_generator
 from ._aggregator import GradientAggregator
 
 __all__ = ["GradDrop"]
@@ -126,7 +127,12 @@ class GradDrop(GradientAggregator):
         purity = torch.nan_to_num(0.5 * (1.0 + total / magnitude), nan=0.5)
         if self.purity_function is not None:
             purity = self.purity_function(purity)
-        draw = torch.rand(purity.shape, dtype=total.dtype, device=total.device)
+        draw = torch.rand(
+            purity.shape,
+            dtype=total.dtype,
+            device=total.device,
+            generator=current_generator(total.device),
+        )
         # 1.0 where purity > draw (resp. <), else 0.0: exact, as x - y == 0
         # only when x == y; cheaper than boolean masks on the CPU.
         difference = purity - draw

@@ -3,6 +3,7 @@
 import numpy as np
 import torch
 
+from .._runtime import current_generator
 from ._aggregator import GradientAggregator
 from ._base import check_number
 from ._qp import symmetric_gramian
@@ -101,7 +102,11 @@ class GradVac(GradientAggregator):
         norms = np.sqrt(np.maximum(np.diagonal(gramian), 0.0))
         beta, eps = float(self.beta), float(self.eps)
         # One order of the other rows per row, drawn in row order.
-        positions = [torch.randperm(n_rows - 1).numpy() for _ in range(n_rows)]
+        generator = current_generator()  # CPU: the orders index numpy arrays
+        positions = [
+            torch.randperm(n_rows - 1, generator=generator).numpy()
+            for _ in range(n_rows)
+        ]
         rows = np.arange(n_rows)
         # All rows advance together, one position of their orders at a time:
         # row i's current g_i is sum_k coefficients[i, k] g_k, with

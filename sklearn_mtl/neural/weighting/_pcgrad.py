@@ -3,6 +3,7 @@
 import numpy as np
 import torch
 
+from .._runtime import current_generator
 from ._aggregator import GradientAggregator
 from ._qp import symmetric_gramian
 
@@ -45,7 +46,10 @@ class PCGrad(GradientAggregator):
         gramian = symmetric_gramian(gramian)
         n_rows = len(gramian)
         # One order per row, drawn in row order (as Algorithm 1 visits them).
-        orders = np.stack([torch.randperm(n_rows).numpy() for _ in range(n_rows)])
+        generator = current_generator()  # CPU: the orders index numpy arrays
+        orders = np.stack(
+            [torch.randperm(n_rows, generator=generator).numpy() for _ in range(n_rows)]
+        )
         # All rows advance together, one position of their orders at a time:
         # row i's current g_i is sum_k coefficients[i, k] g_k, and
         # inner[i, k] = g_i . g_k.

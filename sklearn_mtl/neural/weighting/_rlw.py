@@ -2,6 +2,7 @@
 
 import torch
 
+from .._runtime import current_generator
 from ._base import LossWeighting
 
 __all__ = ["RandomLossWeighting"]
@@ -60,7 +61,12 @@ class RandomLossWeighting(LossWeighting):
         weights : Tensor of shape (n_tasks,)
             Mean 1 over ``counted``; 0 elsewhere.
         """
-        draws = torch.randn(len(counted), dtype=dtype, device=counted.device)
+        draws = torch.randn(
+            len(counted),
+            dtype=dtype,
+            device=counted.device,
+            generator=current_generator(counted.device),
+        )
         shares = torch.softmax(draws.masked_fill(~counted, -torch.inf), 0)
         # No counted task: softmax of -inf everywhere is NaN; where() gives 0.
         return torch.where(counted, shares * counted.sum(), 0.0)
