@@ -77,13 +77,15 @@ numpydoc_validation_checks = {"all", "ES01", "EX01", "SA01", "RT02", "PR04"}
 # for all penalties (repeating it on each of ~40 overrides would copy the same
 # text ten times); the nets' class docstrings, assembled from skorch's
 # parameter list (PR02, PR08); expected_failed_checks (SS02: its summary starts
-# with the returned dict's name); WEIGHTINGS, a dict, whose docstring numpydoc
-# reads from the dict type (the ``#:`` comment documents it).
+# with the returned dict's name); WEIGHTINGS (a dict) and ROW_PROX_SIGNATURE (a
+# numba signature), data whose docstring numpydoc reads from their type (their
+# ``#:`` comments document them).
 numpydoc_validation_exclude = {
     r"^sklearn_mtl\.linear_model\.\w+\.(prox|restrict|alpha_max|dual_norm|validate)$",
     r"^sklearn_mtl\.neural\.MultiTaskNet(Regressor|Classifier)?$",
     r"^sklearn_mtl\.utils\.estimator_checks\.expected_failed_checks$",
     r"^sklearn_mtl\.neural\.weighting\.WEIGHTINGS$",
+    r"^sklearn_mtl\.linear_model\.extending\.ROW_PROX_SIGNATURE$",
 }
 numpydoc_attributes_as_param_list = True
 
