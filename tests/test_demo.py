@@ -3,6 +3,7 @@
 import contextlib
 import io
 import re
+import runpy
 import subprocess
 import sys
 
@@ -141,8 +142,20 @@ def test_too_few_or_too_many_patients_is_an_error():
         demo.main(["--n-patients", "43"])
 
 
-@pytest.mark.slow  # a fresh interpreter imports torch: several seconds
-def test_it_runs_as_a_module():
+def test_it_runs_as_a_module(monkeypatch, capsys):
+    # What ``python -m sklearn_mtl.demo --help`` runs, in this interpreter.
+    monkeypatch.delitem(sys.modules, "sklearn_mtl.demo")
+    monkeypatch.setattr(sys, "argv", ["sklearn_mtl/demo.py", "--help"])
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_module("sklearn_mtl.demo", run_name="__main__")
+    assert exit_info.value.code == 0
+    stdout = capsys.readouterr().out
+    assert stdout.startswith("usage: python -m sklearn_mtl.demo")
+    assert "--output" in stdout and "--n-patients" in stdout
+
+
+@pytest.mark.slow  # the same in a fresh interpreter, which imports torch: seconds
+def test_it_runs_as_a_module_in_a_fresh_interpreter():
     completed = subprocess.run(
         [sys.executable, "-m", "sklearn_mtl.demo", "--help"],
         capture_output=True,
