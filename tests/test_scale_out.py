@@ -59,19 +59,17 @@ def ray_backend():
 
 
 @pytest.fixture(params=["dask", "ray"])
-def every_backend(request):
+def backend(request):
     return request.getfixturevalue(f"{request.param}_backend")
 
 
 # Ray's joblib backend starts two new actor processes for every parallel call,
-# and each imports the package again (about 10 s of CPU per test here), while
-# dask's workers live for the module. The package's code is the same on every
-# joblib backend, so the Ray variants of the tests below are slow duplicates
-# of their dask variants; the seeded net grid search runs on both engines by
-# default.
-@pytest.fixture(params=["dask", pytest.param("ray", marks=pytest.mark.slow)])
-def backend(request):
-    return request.getfixturevalue(f"{request.param}_backend")
+# each importing what the tasks need again (with the nets: torch, 20 s of CPU
+# for the grid search below), while dask's workers live for the module. The
+# package's code is the same on every joblib backend: the Ray variants of the
+# tests that take these engines are slow duplicates of their dask variants,
+# and the independent baseline (the cheapest) runs on both engines by default.
+RAY_SLOW = ["dask", pytest.param("ray", marks=pytest.mark.slow)]
 
 
 def small_net():
@@ -80,6 +78,7 @@ def small_net():
     )
 
 
+@pytest.mark.parametrize("backend", RAY_SLOW, indirect=True)
 def test_grid_search_on_the_backend_equals_n_jobs_1(backend, data):
     X, Y = data
     grid = {"alpha": [0.01, 0.1]}
@@ -94,8 +93,8 @@ def test_grid_search_on_the_backend_equals_n_jobs_1(backend, data):
     )
 
 
-def test_seeded_net_grid_search_on_the_backend_equals_n_jobs_1(every_backend, data):
-    backend = every_backend
+@pytest.mark.parametrize("backend", RAY_SLOW, indirect=True)
+def test_seeded_net_grid_search_on_the_backend_equals_n_jobs_1(backend, data):
     X, Y = data
     grid = {"lr": [1e-2, 1e-3]}
     cv = KFold(2, shuffle=True, random_state=0)
@@ -114,6 +113,7 @@ def test_seeded_net_grid_search_on_the_backend_equals_n_jobs_1(every_backend, da
     )
 
 
+@pytest.mark.parametrize("backend", RAY_SLOW, indirect=True)
 def test_compare_estimators_on_the_backend_equals_n_jobs_1(backend, data):
     X, Y = data
     estimators = {
