@@ -24,6 +24,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from sklearn_mtl.neural import (
+    Dropout,
     MultiTaskNetClassifier,
     MultiTaskNetRegressor,
     _data,
@@ -37,7 +38,6 @@ from sklearn_mtl.neural._runtime import (
     torch_runtime,
 )
 from sklearn_mtl.neural.modules import MMoE, _layers
-from sklearn_mtl.neural.modules._layers import Dropout
 
 # Dropout, small batches (many shuffled batches per epoch), one torch thread.
 PARAMS = {
@@ -92,8 +92,13 @@ def assert_all_equal(got, want):
         MMOE_PARAMS,
         # the strategies that draw random numbers: from the fit's generator
         *({**PARAMS, "weighting": name} for name in RANDOM_STRATEGIES),
+        # a trunk of the user's own with the package's Dropout layer
+        {
+            **{k: v for k, v in PARAMS.items() if not k.startswith("module__")},
+            "module__trunk": nn.Sequential(nn.Linear(6, 16), nn.ReLU(), Dropout(0.3)),
+        },
     ],
-    ids=["tensor-batches", "dataloader", "mmoe", *RANDOM_STRATEGIES],
+    ids=["tensor-batches", "dataloader", "mmoe", *RANDOM_STRATEGIES, "user-trunk"],
 )
 def test_seeded_fits_in_threads_equal_sequential_fits(params):
     threads_before = torch.get_num_threads()

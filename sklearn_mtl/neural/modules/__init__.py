@@ -9,6 +9,7 @@ strategy of :mod:`sklearn_mtl.neural.weighting` works with it.
 from ._cross_stitch import CrossStitch
 from ._gates import DSelectKGate, SoftmaxGate
 from ._heads import TaskHeads
+from ._layers import Dropout
 from ._mixture import mean_gate_weights
 from ._mlp import MultiTaskMLP
 from ._mmoe import MMoE
@@ -21,6 +22,7 @@ __all__ = [
     "PLE",
     "CrossStitch",
     "DSelectKGate",
+    "Dropout",
     "MMoE",
     "MultiTaskMLP",
     "MultiTaskModule",

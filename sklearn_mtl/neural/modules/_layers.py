@@ -13,12 +13,32 @@ __all__ = ["Dropout", "as_module", "mlp_layers", "output_size"]
 class Dropout(nn.Dropout):
     """``nn.Dropout`` drawing its masks from the running fit's own generator.
 
-    In a seeded fit (``random_state``), the mask is drawn from the fit's
-    generator (see :func:`~sklearn_mtl.neural._runtime.current_generator`),
-    not from torch's process-wide one, so that seeded fits running in
-    threads draw what they would draw one after the other; on the CPU, the
+    In a seeded fit (``random_state``), the mask is drawn from the fit's own
+    generator, not from torch's process-wide one, so that seeded fits
+    running in threads (joblib's ``"threading"`` backend, dask's threaded
+    workers) draw what they would draw one after the other; on the CPU, the
     mask is the one ``nn.Dropout`` draws from a generator in the same state.
-    Otherwise, it is ``nn.Dropout``.
+    Outside a seeded fit, it is ``nn.Dropout``. The package's modules use it;
+    use it in a trunk or tower of your own instead of ``nn.Dropout`` to keep
+    that property.
+
+    Parameters
+    ----------
+    p : float, default=0.5
+        Probability of an element to be zeroed.
+    inplace : bool, default=False
+        Whether to zero the input in place.
+
+    See Also
+    --------
+    torch.nn.Dropout : The layer it replaces.
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> from sklearn_mtl.neural import Dropout, MultiTaskNetRegressor
+    >>> trunk = nn.Sequential(nn.Linear(5, 16), nn.ReLU(), Dropout(0.2))
+    >>> net = MultiTaskNetRegressor(module__trunk=trunk, random_state=0)
     """
 
     def forward(self, input):
