@@ -20,6 +20,7 @@ import pytest
 import torch
 from neural_helpers import SMALL, classification_data, raises, regression_data
 from skorch import NeuralNet
+from skorch.callbacks import Checkpoint
 from torch import nn
 
 from sklearn_mtl.neural import (
@@ -367,6 +368,26 @@ def test_save_params_without_f_fitted_is_skorchs(tmp_path):
     restored.load_params(f_fitted=tmp_path / "fitted.json")
     restored.load_params(f_params=tmp_path / "params.pt")
     assert_same_predictions(restored, net, X)
+
+
+def test_checkpoint_with_f_fitted_restores_the_best_epoch(tmp_path):
+    """skorch's Checkpoint saves the fitted attributes too (file names with
+    the epoch), and load_params(checkpoint=...) restores a fresh net."""
+    X, Y = regression_data()
+    checkpoint = Checkpoint(
+        dirname=str(tmp_path),
+        f_params="params_{last_epoch[epoch]}.pt",
+        f_fitted="fitted_{last_epoch[epoch]}.json",
+    )
+    params = {**SMALL, "max_epochs": 12, "lr": 0.05}
+    net = MultiTaskNetRegressor(**params, callbacks=[checkpoint]).fit(X, Y)
+    assert (tmp_path / f"fitted_{net.best_epoch_}.json").exists()
+    restored = MultiTaskNetRegressor(**params, callbacks=[checkpoint])
+    restored.load_params(checkpoint=checkpoint)
+    assert restored.n_tasks_ == net.n_tasks_
+    assert len(restored.history) == net.best_epoch_
+    assert_same_predictions(restored, net, X)
+    assert checkpoint.f_fitted == "fitted_{last_epoch[epoch]}.json"  # unchanged
 
 
 def test_save_params_f_fitted_errors(tmp_path):

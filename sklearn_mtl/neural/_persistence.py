@@ -18,6 +18,7 @@ Two things differ from skorch's own persistence:
   that a net can be restored from its files without its training data.
 """
 
+import copy
 import json
 import os
 from collections import OrderedDict
@@ -25,6 +26,7 @@ from collections import OrderedDict
 import numpy as np
 import torch
 from sklearn.exceptions import NotFittedError
+from skorch.history import History
 from skorch.utils import get_map_location
 
 from ._encoding import TargetEncoding
@@ -184,7 +186,10 @@ class PersistentNetMixin:
         f_params, f_optimizer, f_criterion, f_history : file-like, str or None
             See ``skorch.NeuralNet.load_params``.
         checkpoint : skorch.callbacks.Checkpoint or None, default=None
-            See ``skorch.NeuralNet.load_params``.
+            See ``skorch.NeuralNet.load_params``. A checkpoint created with
+            ``Checkpoint(f_fitted="fitted.json", ...)`` saves the fitted
+            attributes at each checkpoint, and is read here as ``f_fitted``
+            (unless ``f_fitted`` is given).
         use_safetensors : bool, default=False
             See ``skorch.NeuralNet.load_params``.
         f_fitted : file-like, str, path or None, default=None
@@ -198,6 +203,11 @@ class PersistentNetMixin:
         self : object
             The net.
         """
+        if checkpoint is not None and getattr(checkpoint, "f_fitted", None):
+            if f_fitted is None:
+                f_fitted = _checkpoint_file(self, checkpoint, "f_fitted", f_history)
+            checkpoint = copy.copy(checkpoint)  # skorch would read it as a module
+            del checkpoint.f_fitted
         if f_fitted is not None:
             self._restore_fitted_document(json.loads(_read_text(f_fitted)))
             self.initialized_ = False  # a new net: no re-initialization message
@@ -279,6 +289,19 @@ class PersistentNetMixin:
                 delattr(self, name)
         for name, value in attributes.items():
             setattr(self, name, value)
+
+
+def _checkpoint_file(net, checkpoint, name, f_history):
+    """The file a checkpoint wrote as ``name`` at its last checkpointed epoch.
+
+    The file name may hold the epoch (``"fitted_{last_epoch[epoch]}.json"``):
+    skorch formats it with the history it saved, which is read here first.
+    """
+    if f_history is None and checkpoint.f_history is not None:
+        net.history = History.from_file(checkpoint.f_history_)
+    elif f_history is not None:
+        net.history = History.from_file(f_history)
+    return checkpoint.get_formatted_files(net)[name]
 
 
 # --------------------------------------------------------- torch states
