@@ -6,14 +6,20 @@ cross-validation (``MultiTaskStratifiedKFold``: every task in every training
 fold; for Landmine each class of each task spread over the folds too) and a
 mask-aware scorer from ``make_multitask_scorer``:
 
-* School (139 schools): the 10 fixed 75/25 splits of the literature; metric
-  the pooled explained variance (in %) of the test rows.
-* Computer survey (190 respondents): train on profiles 0-7, test on profiles
-  16-19 of every respondent; metric the RMSE over all test labels pooled (and
-  the mean over respondents of each one's RMSE).
+* School (139 schools): the 10 fixed 75/25 splits within each school of the
+  literature (Evgeniou & Pontil; Argyriou et al., 2008); metric the pooled
+  explained variance (in %) of the test rows.
+* Computer survey (190 respondents, 20 profiles each): the protocol of
+  Argyriou et al. (2008), after Lenk et al. (1996): train on the first 8
+  profiles (0-7) of every respondent, test on the last 4 (16-19), the
+  holdout profiles of the survey; also with Lenk et al.'s full calibration
+  design, profiles 0-15, for training. Metrics: the RMSE averaged over
+  respondents (the literature's) and the RMSE over all test labels pooled.
 * Landmine (29 fields, binary): 20% and 50% of each field for training
   (stratified within the field), repeated over random splits; metric the mean
-  over fields of the ROC AUC of the held-out rows.
+  over fields of the ROC AUC of the held-out rows. The feature transformation
+  (standardization or a Yeo-Johnson power transform) is chosen by the inner
+  cross-validation with the other hyperparameters.
 
 Run from the repository root::
 
@@ -32,14 +38,15 @@ import sys
 import time
 import warnings
 from collections import Counter
+from numbers import Number
 from pathlib import Path
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, train_test_split
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import PowerTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from sklearn_mtl.baselines import (
@@ -52,9 +59,11 @@ from sklearn_mtl.datasets import load_computer_survey, load_landmine, load_schoo
 from sklearn_mtl.linear_model import (
     L21,
     Clustered,
+    GraphLaplacian,
     MeanRegularized,
     MultiTaskLinearClassifier,
     MultiTaskLinearRegressor,
+    TaskRelationship,
     TraceNorm,
 )
 from sklearn_mtl.metrics import (
@@ -69,8 +78,14 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
 DATASETS = ("school", "computer", "landmine")
 RIDGE_ALPHAS = np.logspace(-2, 4, 7)
-LOGISTIC_CS = np.logspace(-3, 2, 6)
+LOGISTIC_CS = np.logspace(-5, 2, 8)
 LANDMINE_FRACTIONS = (0.2, 0.5)
+# Columns of School's features that describe the school, not the student
+# (free-meal and verbal-reasoning percentages, school gender, denomination).
+SCHOOL_DESCRIPTORS = [3, 4, 21, 22, 23, 24, 25, 26]
+# Computer survey protocols: (name, number of training profiles); the test
+# profiles are always 16-19, the survey's holdout profiles.
+COMPUTER_PROTOCOLS = (("computer, 8 profiles", 8), ("computer, 16 profiles", 16))
 NOTES = """\
 Every model's hyperparameters are chosen by GridSearchCV on the training rows
 only, with a shuffled MultiTaskStratifiedKFold (3 folds for School and
@@ -79,23 +94,35 @@ Landmine, 4 for the computer survey) and a scorer from make_multitask_scorer
 time" is the whole search (inner CV with n_jobs fits side by side, and the
 refit), on a shared 2-core machine. "refit n_iter (max)" is the largest number
 of solver iterations of the refitted model over the splits (- for the
-scikit-learn baselines).
+scikit-learn baselines). "chosen" is the most frequent choice of the inner
+CV over the splits.
 
-* School, computer survey: features standardized; the multi-task models are
+* School: the 10 fixed 75/25 splits within each school; the 27 features of
+  the data file (categorical attributes one-hot, percentages), standardized,
+  and per-task intercepts. The multi-task models are
   MultiTaskLinearRegressor(penalty, max_iter=1000, tol=1e-3) with
-  fit_intercept=True; rows with n_iter 1000 did not reach the tolerance. The
-  computer survey uses all 190 respondents of the data file.
-* Landmine: features standardized; MultiTaskLinearClassifier(penalty,
-  max_iter=500, tol=1e-3) with fit_intercept=True; rows with n_iter 500 did
-  not reach the tolerance. Splits: 20% or 50% of each field for training,
-  stratified within the field, seeds 1, 2, ...
+  fit_intercept=True. GraphLaplacian's task graph is built from the school
+  descriptors alone (features, no scores): Gaussian similarities
+  exp(-gamma d^2) of the standardized descriptors of two schools, gamma the
+  inverse of the median d^2, scaled to a mean weight of 1.
+* Computer survey: all 190 respondents of the data file (the literature used
+  180; the file does not say which 10 to drop). Training on profiles 0-7
+  (Argyriou et al., 2008, whose linear multi-task feature learning reaches an
+  RMSE averaged over respondents of 1.93) or 0-15 (Lenk et al.'s full
+  calibration design); test on profiles 16-19. The bias column is dropped
+  (per-task intercepts instead) and the -1/+1 attributes standardized.
+  "RMSE pooled" is over all test labels; "mean per-task RMSE", the RMSE of
+  each respondent averaged over respondents, is the literature's metric.
+* Landmine: MultiTaskLinearClassifier(penalty, max_iter=500, tol=1e-3) with
+  fit_intercept=True; "scale" is the feature transformation the inner CV
+  chose for every model: StandardScaler or PowerTransformer (Yeo-Johnson,
+  then standardized; the 9 features are strongly right-skewed, skewness 2 to
+  21). Splits: 20% or 50% of each field for training, stratified within the
+  field, seeds 1, 2, ...
 * Penalty strengths: the datafits divide by m, the mean number of labels per
-  task, which is n / T on these data sets (each row belongs to one task), so
-  a strength here is T times the one that gives the same fit with a datafit
-  divided by n (T = 139 schools, 190 respondents, 29 fields). The grids are
-  those of earlier runs (divided by n) times T, rounded, and widened where
-  the inner CV chose an end of the earlier grid (Landmine's
-  MeanRegularized).
+  task, which is n / T on these data sets (each row belongs to one task).
+  The grids are log-spaced around the values the inner CV chose in earlier
+  runs, and widened where it chose an end.
 """
 
 
@@ -110,10 +137,15 @@ def n_iter_scorer(estimator, X, y):
     return float(getattr(final_step(estimator), "n_iter_", np.nan))
 
 
-def regressor(penalty):
-    return make_pipeline(
-        StandardScaler(), MultiTaskLinearRegressor(penalty, max_iter=1000, tol=1e-3)
+def pipeline(model, scale=None):
+    """``scale`` (a standardization by default), then ``model``."""
+    return Pipeline(
+        [("scale", StandardScaler() if scale is None else scale), ("model", model)]
     )
+
+
+def regressor(penalty):
+    return pipeline(MultiTaskLinearRegressor(penalty, max_iter=1000, tol=1e-3))
 
 
 def regression_baselines():
@@ -121,132 +153,160 @@ def regression_baselines():
     return [
         (
             "independent ridge",
-            make_pipeline(StandardScaler(), IndependentTaskRegressor(Ridge())),
-            {"independenttaskregressor__estimator__alpha": RIDGE_ALPHAS},
+            pipeline(IndependentTaskRegressor(Ridge())),
+            {"model__estimator__alpha": RIDGE_ALPHAS},
         ),
         (
             "pooled ridge",
-            make_pipeline(StandardScaler(), PooledTaskRegressor(Ridge())),
-            {"pooledtaskregressor__estimator__alpha": RIDGE_ALPHAS},
+            pipeline(PooledTaskRegressor(Ridge())),
+            {"model__estimator__alpha": RIDGE_ALPHAS},
         ),
         (
             "pooled ridge + task indicator",
-            make_pipeline(
-                StandardScaler(),
-                PooledTaskRegressor(Ridge(), add_task_indicator=True),
-            ),
-            {"pooledtaskregressor__estimator__alpha": RIDGE_ALPHAS},
+            pipeline(PooledTaskRegressor(Ridge(), add_task_indicator=True)),
+            {"model__estimator__alpha": RIDGE_ALPHAS},
         ),
     ]
 
 
-PENALTY = "multitasklinearregressor__penalty__"
+PENALTY = "model__penalty__"
 
 
-def school_models():
-    # Strengths in units of m = n / 139 (see NOTES): 139 times those of a
-    # datafit divided by n (0.03-0.3 and 0.05-0.2 in earlier runs).
+def descriptor_graph(descriptors):
+    """Gaussian task similarities from task descriptors, mean weight 1.
+
+    ``exp(-gamma * d^2)`` between the standardized descriptor vectors of two
+    tasks, ``gamma`` the inverse of the median ``d^2`` over pairs, scaled so
+    that the mean off-diagonal weight is 1 (the complete graph's).
+    """
+    scale = descriptors.std(axis=0)
+    Z = (descriptors - descriptors.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
+    squared = ((Z[:, None, :] - Z[None, :, :]) ** 2).sum(axis=-1)
+    off_diagonal = ~np.eye(len(Z), dtype=bool)
+    adjacency = np.exp(-squared / np.median(squared[off_diagonal]))
+    adjacency[~off_diagonal] = 0.0
+    return adjacency / adjacency[off_diagonal].mean()
+
+
+def school_models(adjacency):
+    # Strengths in units of m = n / 139 (see NOTES). GraphLaplacian's graph
+    # has mean weight 1, so its alpha is comparable to MeanRegularized's
+    # divided by the number of tasks (the complete graph's Laplacian is
+    # n_tasks times the centering matrix).
+    mean_regularized = [2.0, 4.0, 8.0, 16.0, 32.0]
     return [
         *regression_baselines(),
         (
             "MeanRegularized",
             regressor(MeanRegularized()),
-            {PENALTY + "alpha": [4.0, 8.0, 14.0, 25.0, 40.0]},
+            {PENALTY + "alpha": mean_regularized},
+        ),
+        (
+            "GraphLaplacian (descriptor graph)",
+            regressor(GraphLaplacian(adjacency=adjacency)),
+            {PENALTY + "alpha": [a / 139 for a in mean_regularized]},
         ),
         (
             "TraceNorm",
             regressor(TraceNorm()),
-            {PENALTY + "alpha": [7.0, 10.0, 14.0, 20.0, 28.0]},
+            {PENALTY + "alpha": [5.0, 7.0, 10.0, 14.0, 20.0, 28.0]},
+        ),
+        (
+            "TaskRelationship",
+            regressor(TaskRelationship()),
+            {PENALTY + "alpha": [0.01, 0.03, 0.1, 0.3]},
         ),
     ]
 
 
 def computer_models():
-    # Strengths in units of m = n / 190 (see NOTES): 190 times those of a
-    # datafit divided by n.
+    # Strengths in units of m = n / 190 (see NOTES).
     return [
         *regression_baselines(),
         (
             "MeanRegularized",
             regressor(MeanRegularized()),
             {
-                PENALTY + "alpha": [0.6, 2.0, 6.0, 20.0, 60.0],
-                PENALTY + "beta": [0.0, 0.02, 0.2],
+                PENALTY + "alpha": [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0],
+                PENALTY + "beta": [0.0, 0.02],
             },
         ),
         (
             "TraceNorm",
             regressor(TraceNorm()),
-            {PENALTY + "alpha": [0.6, 2.0, 4.0, 6.0, 10.0, 20.0]},
+            {PENALTY + "alpha": [1.0, 2.0, 4.0, 8.0, 16.0]},
         ),
         (
             "L21",
             regressor(L21()),
-            {PENALTY + "alpha": [0.2, 0.6, 2.0, 6.0, 20.0]},
+            {PENALTY + "alpha": [0.5, 1.0, 2.0, 4.0, 8.0, 16.0]},
+        ),
+        (
+            "TaskRelationship",
+            regressor(TaskRelationship()),
+            {PENALTY + "alpha": [0.025, 0.05, 0.1, 0.2, 0.4, 0.8]},
         ),
         (
             "Clustered",
             regressor(Clustered()),
             {
                 PENALTY + "alpha": [190.0],
-                PENALTY + "beta": [0.2, 0.6, 2.0],
+                PENALTY + "beta": [0.1, 0.2, 0.4],
                 PENALTY + "n_clusters": [1, 2],
             },
         ),
     ]
 
 
-CLF = "multitasklinearclassifier__penalty__"
+# Landmine: the inner CV chooses the feature transformation of every model.
+SCALES = {"scale": [StandardScaler(), PowerTransformer()]}
 
 
 def landmine_models():
     def mtl(penalty):
-        return make_pipeline(
-            StandardScaler(),
-            MultiTaskLinearClassifier(penalty, max_iter=500, tol=1e-3),
-        )
+        return pipeline(MultiTaskLinearClassifier(penalty, max_iter=500, tol=1e-3))
 
+    logistic = LogisticRegression(max_iter=1000)
     return [
         (
             "independent logistic",
-            make_pipeline(
-                StandardScaler(),
-                IndependentTaskClassifier(LogisticRegression(max_iter=1000)),
-            ),
-            {"independenttaskclassifier__estimator__C": LOGISTIC_CS},
+            pipeline(IndependentTaskClassifier(logistic)),
+            {**SCALES, "model__estimator__C": LOGISTIC_CS},
         ),
         (
             "pooled logistic",
-            make_pipeline(
-                StandardScaler(),
-                PooledTaskClassifier(LogisticRegression(max_iter=1000)),
-            ),
-            {"pooledtaskclassifier__estimator__C": LOGISTIC_CS},
+            pipeline(PooledTaskClassifier(logistic)),
+            {**SCALES, "model__estimator__C": LOGISTIC_CS},
         ),
         (
             "pooled logistic + task indicator",
-            make_pipeline(
-                StandardScaler(),
-                PooledTaskClassifier(
-                    LogisticRegression(max_iter=1000), add_task_indicator=True
-                ),
-            ),
-            {"pooledtaskclassifier__estimator__C": LOGISTIC_CS},
+            pipeline(PooledTaskClassifier(logistic, add_task_indicator=True)),
+            {**SCALES, "model__estimator__C": LOGISTIC_CS},
         ),
-        # Strengths in units of m = n / 29 (see NOTES): 29 times those of a
-        # datafit divided by n; MeanRegularized's grid reaches lower than
-        # the earlier one, whose lowest values the inner CV chose.
-        ("L21", mtl(L21()), {CLF + "alpha": [0.01, 0.03, 0.1, 0.3]}),
-        ("TraceNorm", mtl(TraceNorm()), {CLF + "alpha": [0.03, 0.1, 0.3]}),
+        # Strengths in units of m = n / 29 (see NOTES).
+        ("L21", mtl(L21()), {**SCALES, PENALTY + "alpha": [0.05, 0.1, 0.2, 0.4]}),
+        (
+            "TraceNorm",
+            mtl(TraceNorm()),
+            {**SCALES, PENALTY + "alpha": [0.05, 0.1, 0.2, 0.4]},
+        ),
         (
             "MeanRegularized",
             mtl(MeanRegularized()),
             {
-                CLF + "alpha": [0.03, 0.1, 0.3, 1.0],
-                CLF + "beta": [3e-4, 3e-3, 3e-2, 0.3],
+                **SCALES,
+                PENALTY + "alpha": [0.1, 0.3, 1.0],
+                PENALTY + "beta": [1e-4, 1e-3, 1e-2],
             },
         ),
     ]
+
+
+def describe(value):
+    """A short text for a chosen hyperparameter value."""
+    if isinstance(value, Number):
+        return f"{value:g}"
+    return type(value).__name__
 
 
 def tune(model, grid, X, Y, cv, scoring, n_jobs):
@@ -269,7 +329,7 @@ def tune(model, grid, X, Y, cv, scoring, n_jobs):
         [search.cv_results_[f"split{k}_test_n_iter"] for k in range(cv.get_n_splits())]
     )
     info = {
-        "params": " ".join(f"{k}={v:g}" for k, v in chosen.items()),
+        "params": " ".join(f"{k}={describe(v)}" for k, v in chosen.items()),
         "fit_seconds": seconds,
         "refit_seconds": search.refit_time_,
         "n_iter": n_iter_scorer(search.best_estimator_, None, None),
@@ -295,11 +355,19 @@ def pooled_rmse(Y_true, Y_pred):
 
 def run_school(args, rows):
     school = load_school(data_home=args.data_home)
-    X, Y = school.data, school.target
+    # The constant bias column is left out: every model fits intercepts.
+    X, Y, task = school.data[:, :-1], school.target, school.task
     scoring = make_multitask_scorer("pooled_explained_variance")
     for split, (train, test) in enumerate(school.splits[: args.splits], start=1):
         cv = MultiTaskStratifiedKFold(3, shuffle=True, random_state=split)
-        for name, model, grid in school_models():
+        # One descriptor row per school, read from its training rows.
+        descriptors = np.array(
+            [
+                X[train][task[train] == t][0, SCHOOL_DESCRIPTORS]
+                for t in range(Y.shape[1])
+            ]
+        )
+        for name, model, grid in school_models(descriptor_graph(descriptors)):
             search, info = tune(
                 model, grid, X[train], Y[train], cv, scoring, args.n_jobs
             )
@@ -310,24 +378,29 @@ def run_school(args, rows):
 
 def run_computer(args, rows):
     survey = load_computer_survey(data_home=args.data_home)
-    X, Y, profile = survey.data, survey.target, survey.profile
-    train, test = np.flatnonzero(profile < 8), np.flatnonzero(profile >= 16)
+    # The bias column (the first) is left out: every model fits intercepts.
+    X, Y, profile = survey.data[:, 1:], survey.target, survey.profile
     scoring = make_multitask_scorer("neg_mean_squared_error")
-    cv = MultiTaskStratifiedKFold(4, shuffle=True, random_state=0)
-    for name, model, grid in computer_models():
-        search, info = tune(model, grid, X[train], Y[train], cv, scoring, args.n_jobs)
-        Y_pred = search.predict(X[test])
-        split = "profiles 0-7 / 16-19"
-        emit(
-            rows,
-            "computer",
-            split,
-            name,
-            "RMSE pooled",
-            pooled_rmse(Y[test], Y_pred),
-            info,
-        )
-        rows[-1]["mean_task_rmse"] = mean_task_rmse(Y[test], Y_pred)
+    test = np.flatnonzero(profile >= 16)
+    for dataset, n_profiles in COMPUTER_PROTOCOLS:
+        train = np.flatnonzero(profile < n_profiles)
+        cv = MultiTaskStratifiedKFold(4, shuffle=True, random_state=0)
+        split = f"profiles 0-{n_profiles - 1} / 16-19"
+        for name, model, grid in computer_models():
+            search, info = tune(
+                model, grid, X[train], Y[train], cv, scoring, args.n_jobs
+            )
+            Y_pred = search.predict(X[test])
+            emit(
+                rows,
+                dataset,
+                split,
+                name,
+                "RMSE pooled",
+                pooled_rmse(Y[test], Y_pred),
+                info,
+            )
+            rows[-1]["mean_task_rmse"] = mean_task_rmse(Y[test], Y_pred)
 
 
 def landmine_split(task, y, fraction, seed):
@@ -387,11 +460,12 @@ def summary(rows):
     lines = []
     for dataset in dict.fromkeys(row["dataset"] for row in rows):
         subset = [row for row in rows if row["dataset"] == dataset]
-        n_splits = len({row["split"] for row in subset})
+        splits = list(dict.fromkeys(row["split"] for row in subset))
         metric = subset[0]["metric"]
-        extra = dataset == "computer"
+        extra = dataset.startswith("computer")
+        title = f"{len(splits)} splits" if len(splits) > 1 else f"{splits[0]}"
         lines += [
-            f"### {dataset} ({n_splits} split{'s' * (n_splits > 1)}, {metric})",
+            f"### {dataset} ({title}, {metric})",
             "",
             f"| model | {metric} |"
             + (" mean per-task RMSE |" if extra else "")
