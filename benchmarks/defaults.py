@@ -107,6 +107,9 @@ Commands (from the repository root, data in ``../shared/data`` or
     python benchmarks/defaults.py             # full run, ~35 min
     python benchmarks/defaults.py --datasets tox21,sarcos --estimators Net
     python benchmarks/defaults.py --render benchmarks/results/defaults.json
+    # after a change of defaults: run some rows again, keep the others
+    python benchmarks/defaults.py --datasets tox21 --estimators Net \\
+        --merge-into benchmarks/results/defaults.json
 
 Results: ``benchmarks/results/defaults.md`` (tables, settings, command, date,
 load) and ``defaults.json`` (every fit: per-task scores, time, warnings).
@@ -252,6 +255,7 @@ class Data:
     task_types: dict | None = None
     categorical: list | None = None
     numeric: list | None = None
+    groups: np.ndarray | None = None  # given to the nets' fit (parkinsons)
 
 
 def _subset(X, Y, rows, splits, columns=None):
@@ -286,7 +290,7 @@ def _random_splits(n_rows, n_splits, test_size, stratify=None):
 
 def load(name, data_home, n_splits, quick):
     """The data set ``name`` as a :class:`Data`."""
-    task_types = categorical = numeric = None
+    task_types = categorical = numeric = groups = None
     features = "numeric"
     if name == "school":
         bunch = load_school(data_home)
@@ -312,7 +316,12 @@ def load(name, data_home, n_splits, quick):
         X, Y = bunch.data, bunch.target
         splitter = GroupShuffleSplit(n_splits=n_splits, test_size=0.25, random_state=0)
         splits = list(splitter.split(X, groups=bunch.groups))
-        protocol = "patients split 75/25 (GroupShuffleSplit, new patients in test)"
+        groups = bunch.groups
+        protocol = (
+            "patients split 75/25 (GroupShuffleSplit, new patients in test); the "
+            "nets get the training rows' patients (fit(..., groups=...)), so that "
+            "early stopping validates on whole patients"
+        )
     elif name == "landmine":
         bunch = load_landmine(data_home)
         X, Y = bunch.data, bunch.target
@@ -382,13 +391,15 @@ def load(name, data_home, n_splits, quick):
             n_rows = 600 if name == "parkinsons" else 400
             rows = np.random.RandomState(1000).choice(len(Y), n_rows, replace=False)
             X, Y, splits = _subset(X, Y, np.sort(rows), splits)
+            if groups is not None:
+                groups = groups[np.sort(rows)]
         if features == "bits":
             # High-dimensional logistic fits on a few hundred rows are slow
             # (nearly separable): the smoke run keeps the first 256 bits.
             X = X[:, :256]
     return Data(
         name, KIND[name], X, Y, task_names, splits, features, protocol,
-        task_types, categorical, numeric,
+        task_types, categorical, numeric, groups,
     )  # fmt: skip
 
 
@@ -555,6 +566,15 @@ def settings(estimator):
             for name, p in inspect.signature(params["module"]).parameters.items()
             if p.default is not inspect.Parameter.empty
         }
+        # the net's own defaults of the module's arguments (the classifier's
+        # batch_norm=True), then the module__ arguments given
+        defaults.update(
+            {
+                k: v
+                for k, v in getattr(estimator, "MODULE_DEFAULTS", {}).items()
+                if k in defaults
+            }
+        )
         defaults.update(
             {
                 k.removeprefix("module__"): v
@@ -639,6 +659,10 @@ def fit_one(data, label, estimator, family, split):
     X_test = X.iloc[test] if hasattr(X, "iloc") else X[test]
     Y_train, Y_test = data.Y[train], data.Y[test]
     model = preprocess(data, clone(estimator), family)
+    fit_params = {}
+    if family == "net" and data.groups is not None:
+        prefix = f"{model.steps[-1][0]}__" if isinstance(model, Pipeline) else ""
+        fit_params[f"{prefix}groups"] = data.groups[train]
     # The constructors keep random_state=None: seed the global generators.
     np.random.seed(split)  # noqa: NPY002
     torch.manual_seed(split)
@@ -647,7 +671,7 @@ def fit_one(data, label, estimator, family, split):
         warnings.simplefilter("always")
         start = time.perf_counter()
         with contextlib.redirect_stdout(log):
-            model.fit(X_train, Y_train)
+            model.fit(X_train, Y_train, **fit_params)
         fit_time = time.perf_counter() - start
         prediction, probabilities = predictions(data, model, X_test)
     # Warnings of the metric (a task with one class among a split's test
@@ -810,6 +834,13 @@ def markdown(meta, datasets, summaries, settings_rows):
         "the best epoch kept. `conv.`: no `ConvergenceWarning` in any split.",
         "",
     ]
+    for rerun in meta.get("reruns", []):
+        lines += [
+            f"Run again on {rerun['date']} by `{rerun['command']}` "
+            f"({rerun['wall_time_s'] / 60:.1f} min) after a change of defaults, "
+            "the other fits kept from the first run: " + ", ".join(rerun["fits"]) + ".",
+            "",
+        ]
     if meta["skipped"]:
         lines += [f"Left out (run with `--full`): {', '.join(meta['skipped'])}.", ""]
         lines += [*SLOW_NOTE.splitlines(), ""]
@@ -932,6 +963,55 @@ def render(path, data_home):
     print(f"wrote {path.with_suffix('.md')}")
 
 
+def merge(target, rerun, data_home):
+    """Put the fits of a partial run (``rerun``, a payload) into the JSON at
+    ``target`` and write its .md again.
+
+    The rerun's fits replace those of the same (data set, estimator) pairs;
+    the other rows of the table are kept as they were. ``meta["reruns"]``
+    records what was run again, when and by which command.
+    """
+    payload = json.loads(target.read_text())
+    meta = payload["meta"]
+    new = rerun["fits"]
+    pairs = {(r["dataset"], r["estimator"]) for r in new}
+    kept = [r for r in payload["fits"] if (r["dataset"], r["estimator"]) not in pairs]
+    datasets = list(meta["datasets"])
+    datasets += [d for d in rerun["meta"]["datasets"] if d not in datasets]
+    order = {}  # each data set's estimators in their order of the first run
+    for r in payload["fits"] + new:
+        names = order.setdefault(r["dataset"], [])
+        if r["estimator"] not in names:
+            names.append(r["estimator"])
+    fits = sorted(
+        kept + new,
+        key=lambda r: (
+            datasets.index(r["dataset"]),
+            order[r["dataset"]].index(r["estimator"]),
+            r["split"],
+        ),
+    )
+    for name in datasets:
+        if name not in meta["datasets"]:
+            meta["datasets"][name] = rerun["meta"]["datasets"][name]
+        loads = [r["load_1min"] for r in fits if r["dataset"] == name]
+        meta["datasets"][name]["load"] = f"{min(loads):.1f}-{max(loads):.1f}"
+    loads = [r["load_1min"] for r in fits]
+    meta["load"] = {"min": min(loads), "max": max(loads), "mean": float(np.mean(loads))}
+    meta.setdefault("reruns", []).append(
+        {
+            "command": rerun["meta"]["command"],
+            "date": rerun["meta"]["date"],
+            "wall_time_s": rerun["meta"]["wall_time_s"],
+            "fits": sorted(f"{e} on {d}" for d, e in pairs),
+        }
+    )
+    payload["settings"].update(rerun["settings"])
+    payload["fits"] = fits
+    target.write_text(dump(payload))
+    render(target, data_home)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default=",".join(DATASETS))
@@ -952,12 +1032,35 @@ def main(argv=None):
         metavar="JSON",
         help="write the .md of an earlier run's .json again (no fitting)",
     )
+    parser.add_argument(
+        "--merge-into",
+        default=None,
+        metavar="JSON",
+        help="after the run, put its fits into this earlier run's .json (they "
+        "replace the fits of the same data set and estimator; the other rows "
+        "are kept) and write its .md again; the run itself is written to --out "
+        "(default /tmp/defaults_rerun)",
+    )
+    parser.add_argument(
+        "--merge-from",
+        default=None,
+        metavar="JSON",
+        help="with --merge-into: merge this finished run's .json, without fitting",
+    )
     args = parser.parse_args(argv)
     if args.render:
         render(Path(args.render), args.data_home)
         return
+    if args.merge_from:
+        if not args.merge_into:
+            parser.error("--merge-from needs --merge-into")
+        rerun = json.loads(Path(args.merge_from).read_text())
+        merge(Path(args.merge_into), rerun, args.data_home)
+        return
     if args.quick:
         args.splits = min(args.splits, 2)
+    if args.out is None and args.merge_into:
+        args.out = "/tmp/defaults_rerun"
     out = Path(
         args.out or ("/tmp/defaults_quick" if args.quick else RESULTS / "defaults")
     )
@@ -1053,6 +1156,8 @@ def main(argv=None):
             }
             out.with_suffix(".json").write_text(dump(payload))
     print(f"total {time.perf_counter() - start:.0f} s; results in {out}.md/.json")
+    if args.merge_into:
+        merge(Path(args.merge_into), payload, args.data_home)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """Early stopping of the nets (best epoch restored) and their verbosity rule."""
 
 import pickle
+import re
 
 import numpy as np
 import pytest
+import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.model_selection import GridSearchCV, KFold, cross_validate
+from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, cross_validate
 from skorch.callbacks import Callback, Checkpoint
 from skorch.dataset import Dataset, ValidSplit
 from skorch.helper import predefined_split
@@ -314,6 +316,86 @@ def test_no_validation_set_from_a_user_split_is_an_error(data):
     )
     with pytest.raises(ValueError, match="train_split gave no validation set"):
         net.fit(X, Y)
+
+
+# ------------------------------------------------------------------ groups
+def group_labels(n_samples, n_groups=12, seed=0):
+    return np.random.default_rng(seed).integers(0, n_groups, size=n_samples)
+
+
+def test_groups_stop_on_whole_groups_as_a_predefined_split(classification_data):
+    # fit(X, Y, groups=...) validates on whole groups: the same fit as one on
+    # the other rows, with those groups as a predefined validation set.
+    X, Y = classification_data
+    groups = group_labels(len(X))
+    net = MultiTaskNetClassifier(max_epochs=40, **NET).fit(X, Y, groups=groups)
+    valid = AUTO_SPLIT.validation_rows(np.asarray(Y, dtype=float), groups=groups)
+    assert not set(groups[valid]) & set(groups[~valid])
+    replay = MultiTaskNetClassifier(
+        max_epochs=40,
+        train_split=predefined_split(Dataset(X[valid], Y[valid])),
+        **NET,
+    ).fit(X[~valid], Y[~valid])
+    assert net.best_epoch_ == replay.best_epoch_ < net.n_iter_ < 40
+    assert_allclose(net.history[:, "valid_loss"], replay.history[:, "valid_loss"])
+    for proba, expected in zip(
+        net.predict_proba(X), replay.predict_proba(X), strict=True
+    ):
+        assert_allclose(proba, expected, rtol=1e-5, atol=1e-6)
+    # without groups, the split is another one
+    rows = MultiTaskNetClassifier(max_epochs=40, **NET).fit(X, Y)
+    assert not np.allclose(
+        rows.history[:, "valid_loss"][:3], net.history[:3, "valid_loss"]
+    )
+
+
+def test_groups_of_rows_of_weight_zero_are_left_out_with_them(data):
+    X, Y = data
+    groups = group_labels(len(X), seed=1)
+    weights = np.ones(len(X))
+    weights[::7] = 0.0
+    kept = weights > 0
+    net = MultiTaskNetRegressor(max_epochs=5, **NET).fit(
+        X, Y, sample_weight=weights, groups=groups
+    )
+    expected = MultiTaskNetRegressor(max_epochs=5, **NET).fit(
+        X[kept], Y[kept], groups=groups[kept]
+    )
+    assert_allclose(net.predict(X), expected.predict(X), rtol=1e-5, atol=1e-5)
+
+
+def test_groups_reach_the_nets_through_metadata_routing(data):
+    X, Y = data
+    groups = group_labels(len(X), seed=2)
+    cv = GroupKFold(n_splits=2)
+    with sklearn.config_context(enable_metadata_routing=True):
+        net = MultiTaskNetRegressor(max_epochs=5, **NET).set_fit_request(groups=True)
+        scores = cross_validate(net, X, Y, cv=cv, params={"groups": groups})
+    for (train, test), score in zip(
+        cv.split(X, Y, groups), scores["test_score"], strict=True
+    ):
+        by_hand = MultiTaskNetRegressor(max_epochs=5, **NET).fit(
+            X[train], Y[train], groups=groups[train]
+        )
+        rows = MultiTaskNetRegressor(max_epochs=5, **NET).fit(X[train], Y[train])
+        assert score == pytest.approx(by_hand.score(X[test], Y[test]), rel=1e-6)
+        assert score != pytest.approx(rows.score(X[test], Y[test]), rel=1e-6)
+
+
+def test_groups_errors(data):
+    X, Y = data
+    net = MultiTaskNetRegressor(max_epochs=1, **NET)
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "Expected groups of shape (120,), one group per row of X; got shape "
+            "(119,) instead."
+        ),
+    ):
+        net.fit(X, Y, groups=np.zeros(119))
+    net.set_params(train_split=lambda dataset, y: (dataset, dataset))
+    with pytest.raises(TypeError, match="fit got groups, which the net gives to"):
+        net.fit(X, Y, groups=group_labels(len(X)))
 
 
 # ------------------------------------------------------------- verbosity

@@ -373,6 +373,58 @@ def test_auto_split_keeps_every_task_on_both_sides(fraction):
         assert_array_equal(TaskAwareValidSplit(fraction).validation_rows(Y), valid)
 
 
+def test_auto_split_with_groups_holds_out_whole_groups():
+    rng = np.random.default_rng(0)
+    for seed in range(20):
+        Y = sparse_targets(seed)
+        n_samples = Y.shape[0]
+        groups = rng.integers(0, 12, size=n_samples)
+        mask = ~np.isnan(Y)
+        valid = TaskAwareValidSplit(0.2, random_state=seed).validation_rows(
+            Y, groups=groups
+        )
+        # every group on one side only; every task keeps a training label
+        assert not set(groups[valid]) & set(groups[~valid]), seed
+        assert ((mask & ~valid[:, None]).sum(axis=0) >= 1).all(), seed
+        assert (mask & valid[:, None]).any(), seed
+        assert_array_equal(
+            TaskAwareValidSplit(0.2, random_state=seed).validation_rows(
+                Y, groups=groups
+            ),
+            valid,
+        )
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.2, 0.5])
+def test_auto_split_with_groups_is_about_the_fraction_of_the_rows(fraction):
+    # Fully labelled rows: groups are held out while that brings the count
+    # closer to the target, so it ends within half the largest group of it.
+    rng = np.random.default_rng(1)
+    Y = rng.standard_normal((300, 2))
+    groups = rng.integers(0, 25, size=300)
+    valid = TaskAwareValidSplit(fraction).validation_rows(Y, groups=groups)
+    largest = np.bincount(groups).max()
+    assert abs(valid.sum() - fraction * 300) <= largest / 2
+
+
+def test_auto_split_with_a_few_large_groups_holds_out_the_smallest():
+    Y = np.ones((10, 1))
+    groups = np.array([0] * 6 + [1] * 4)  # either group is over 2 rows off 20%
+    valid = TaskAwareValidSplit(0.2).validation_rows(Y, groups=groups)
+    assert_array_equal(valid, groups == 1)
+
+
+def test_auto_split_with_one_group_says_so():
+    with raises(
+        ValueError,
+        "The net holds out whole groups for early stopping (train_split='auto' "
+        "with groups), which needs a group with labels that are not a task's "
+        "only training labels; got 1 group(s). Give more groups, or set "
+        "early_stopping=False (or validation_fraction=None) to train on every row.",
+    ):
+        TaskAwareValidSplit(0.2).validation_rows(np.ones((10, 2)), groups=[7] * 10)
+
+
 def test_auto_split_is_a_fraction_of_the_rows_and_of_each_rare_class():
     rng = np.random.default_rng(0)
     n = 500

@@ -48,6 +48,10 @@ SGD_FULL_BATCH = {
     "optimizer": torch.optim.SGD,
     "lr": 0.1,
     "max_epochs": 5,
+    # Batch normalization and dropout (the classifier's defaults) see each row
+    # once (batch statistics, dropout masks): weights are repetitions without.
+    "module__batch_norm": False,
+    "module__dropout": 0.0,
 }
 
 

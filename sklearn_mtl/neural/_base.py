@@ -59,6 +59,10 @@ class BaseMultiTaskNet(PersistentNetMixin, TrainingSettingsMixin, NeuralNet):
     prefixes_ = [*NeuralNet.prefixes_, "weighting"]
     history_ = None
     virtual_params_ = MappingProxyType({})
+    #: Arguments given to a module class that takes them, unless
+    #: ``module__<name>`` is set: defaults of the net (the classifier's
+    #: ``batch_norm=True`` and ``dropout=0.5``), not of the module.
+    MODULE_DEFAULTS = MappingProxyType({})
 
     def __init__(
         self,
@@ -128,7 +132,7 @@ class BaseMultiTaskNet(PersistentNetMixin, TrainingSettingsMixin, NeuralNet):
         return params
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y, sample_weight=None, **fit_params):
+    def fit(self, X, y, sample_weight=None, groups=None, **fit_params):
         """Initialize the net (unless warm-starting) and train it on ``X, Y``.
 
         Parameters
@@ -149,7 +153,22 @@ class BaseMultiTaskNet(PersistentNetMixin, TrainingSettingsMixin, NeuralNet):
             acts as repeated rows on the losses and on the gradients of the
             parameters; gradient strategies working on the shared
             representation (``on="representation"``) see a weighted row once,
-            its gradient scaled by its weight.
+            its gradient scaled by its weight, and so do batch normalization
+            and dropout (the classifier's defaults) in their batch statistics
+            and masks.
+        groups : array-like of shape (n_samples,), default=None
+            Group of each row (a patient, a site, a molecule's scaffold...),
+            for the validation split of early stopping: with
+            ``train_split="auto"`` the validation rows are whole groups, so
+            that early stopping selects on groups the net has not trained on,
+            as the test rows of :class:`~sklearn.model_selection.GroupKFold`
+            are. A ``train_split`` of your own gets them as its ``groups``
+            argument (as skorch's ``ValidSplit`` with a group splitter takes
+            them). Unused without a validation split. Inside
+            ``GridSearchCV`` or ``cross_validate``, scikit-learn's metadata
+            routing passes each fit its rows' groups
+            (``sklearn.set_config(enable_metadata_routing=True)`` and
+            ``net.set_fit_request(groups=True)``).
         **fit_params : dict
             Passed to the module's ``forward`` and to ``train_split``.
 
@@ -160,16 +179,20 @@ class BaseMultiTaskNet(PersistentNetMixin, TrainingSettingsMixin, NeuralNet):
         """
         self._check_training_params()
         reset = not (self.warm_start and self.initialized_)
+        groups = self._check_groups(groups, X, sample_weight)
         X, y = self._prepare_fit_data(X, y, reset=reset, sample_weight=sample_weight)
         session = self._training_session(early_stopping=True, continues=not reset)
         with self._runtime(), session:
+            self._split_groups = groups
             if reset:
                 with seeded_initialization():  # initial weights from the seed
                     self.initialize()
             self._check_criterion_takes_weights(sample_weight)
             return super().partial_fit(X, y, _routing_method="fit", **fit_params)
 
-    def partial_fit(self, X, y, classes=None, sample_weight=None, **fit_params):
+    def partial_fit(
+        self, X, y, classes=None, sample_weight=None, groups=None, **fit_params
+    ):
         """Train for ``max_epochs`` more epochs, initializing the net if needed.
 
         Parameters
@@ -185,6 +208,8 @@ class BaseMultiTaskNet(PersistentNetMixin, TrainingSettingsMixin, NeuralNet):
             not.
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each row in every task's loss (see :meth:`fit`).
+        groups : array-like of shape (n_samples,), default=None
+            Group of each row, for the validation split (see :meth:`fit`).
         **fit_params : dict
             Passed to the module's ``forward`` and to ``train_split``.
 
@@ -194,6 +219,7 @@ class BaseMultiTaskNet(PersistentNetMixin, TrainingSettingsMixin, NeuralNet):
             The fitted net.
         """
         self._check_training_params()
+        groups = self._check_groups(groups, X, sample_weight)
         X, y = self._prepare_fit_data(
             X,
             y,
@@ -205,11 +231,29 @@ class BaseMultiTaskNet(PersistentNetMixin, TrainingSettingsMixin, NeuralNet):
             early_stopping=False, continues=self.initialized_
         )
         with self._runtime(), session:
+            self._split_groups = groups
             if not self.initialized_:
                 with seeded_initialization():
                     self.initialize()
             self._check_criterion_takes_weights(sample_weight)
             return super().partial_fit(X, y, **fit_params)
+
+    def _check_groups(self, groups, X, sample_weight):
+        """``groups`` as an array with one entry per row kept for training
+        (rows of weight 0 are left out, as in :meth:`_prepare_fit_data`), or None."""
+        if groups is None:
+            return None
+        n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
+        groups = np.asarray(groups)
+        if groups.shape != (n_samples,):
+            raise ValueError(
+                f"Expected groups of shape ({n_samples},), one group per row of X; "
+                f"got shape {groups.shape} instead."
+            )
+        sample_weight = check_sample_weight(sample_weight, n_samples)
+        if sample_weight is not None:
+            groups = groups[sample_weight > 0]
+        return groups
 
     # ------------------------------------------ early stopping, verbosity
     def _runtime(self):
@@ -369,7 +413,8 @@ class BaseMultiTaskNet(PersistentNetMixin, TrainingSettingsMixin, NeuralNet):
 
         As skorch's: ``train_split`` receives the dataset of the rows given to
         ``fit`` (labels encoded, and weights, see :meth:`unpack_targets`) and,
-        as ``y``, their encoded labels (without the weights). Subsets of the
+        as ``y``, their encoded labels (without the weights), and the rows'
+        ``groups`` when ``fit`` got them. Subsets of the
         dataset (``ValidSplit``) are used as they are; a
         ``skorch.dataset.Dataset`` of its own (``predefined_split``) holds raw
         inputs and labels, which are validated and encoded here as the
@@ -379,6 +424,9 @@ class BaseMultiTaskNet(PersistentNetMixin, TrainingSettingsMixin, NeuralNet):
         train_split = self._resolved_train_split()
         if not train_split:
             return dataset, None
+        groups = self.__dict__.get("_split_groups")
+        if groups is not None:  # fit(..., groups=...)
+            fit_params = {**fit_params, "groups": groups}
         if y is None:
             dataset_train, dataset_valid = train_split(dataset, **fit_params)
         else:
@@ -403,9 +451,18 @@ class BaseMultiTaskNet(PersistentNetMixin, TrainingSettingsMixin, NeuralNet):
         check_encoded_targets(targets, self._target_encoding, Y)
         return Dataset(X, Y.astype(np.float32))
 
+    def _default_module_kwargs(self):
+        """This net's defaults of the module's arguments (``MODULE_DEFAULTS``)
+        that the module class takes: they apply unless ``module__<name>`` is set."""
+        parameters = inspect.signature(self.module).parameters
+        return {k: v for k, v in self.MODULE_DEFAULTS.items() if k in parameters}
+
     def initialize_module(self):
-        """Build the module, giving it the input shape and output sizes found."""
+        """Build the module, giving it the input shape and output sizes found,
+        and the net's defaults of its arguments (``MODULE_DEFAULTS``)."""
         kwargs = self.get_params_for("module")
+        if isinstance(self.module, type):
+            kwargs = {**self._default_module_kwargs(), **kwargs}
         if isinstance(self.module, type) and _takes_sizes(self.module):
             if not hasattr(self, "output_sizes_"):
                 raise AttributeError(

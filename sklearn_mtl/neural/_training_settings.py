@@ -182,6 +182,7 @@ class TrainingSettingsMixin(InterruptibleTrainingMixin):
             self.verbose = verbose
             self._early_stopping_active = False
             for name in (
+                "_split_groups",
                 "_completed_state",
                 "_epoch_open",
                 "_open_row",

@@ -9,9 +9,12 @@ of :class:`~sklearn_mtl.model_selection.MultiTaskStratifiedKFold` (with two
 folds of unequal sizes); the other rows, whose strata are large enough for a
 random draw to share them in about the right proportion, are drawn at random,
 at a cost linear in the number of rows (placing every row one by one takes
-seconds on 100,000 rows). Any split (the automatic one or the user's
-``train_split``) is then checked: a task without a training label would keep
-the untrained weights of its head, so it is an error naming it.
+seconds on 100,000 rows). With the rows' groups (``fit(X, Y, groups=...)``),
+it holds out whole groups instead, drawn at random, about
+``validation_fraction`` of the rows, leaving every task a training label.
+Any split (the automatic one or the user's ``train_split``) is then checked:
+a task without a training label would keep the untrained weights of its
+head, so it is an error naming it.
 """
 
 import numpy as np
@@ -75,19 +78,22 @@ class TaskAwareValidSplit:
                 "labels; got a dataset without labels (y=None). Pass the labels "
                 "to fit, or a train_split of your own."
             )
-        valid = self.validation_rows(np.asarray(y, dtype=np.float64))
+        valid = self.validation_rows(np.asarray(y, dtype=np.float64), groups=groups)
         return (
             Subset(dataset, np.flatnonzero(~valid)),
             Subset(dataset, np.flatnonzero(valid)),
         )
 
-    def validation_rows(self, labels):
+    def validation_rows(self, labels, groups=None):
         """Which rows to validate on.
 
         Parameters
         ----------
         labels : ndarray of shape (n_samples, n_tasks)
             Encoded labels (class indices or values), NaN where missing.
+        groups : array-like of shape (n_samples,) or None, default=None
+            Group of each row: whole groups are held out (see
+            :meth:`group_validation_rows`).
 
         Returns
         -------
@@ -96,6 +102,8 @@ class TaskAwareValidSplit:
         labels = labels.reshape(labels.shape[0], -1)
         mask = ~np.isnan(labels)
         counts = mask.sum(axis=0)
+        if groups is not None:
+            return self.group_validation_rows(mask, groups)
         if labels.shape[0] < 2 or counts.max(initial=0) < 2:
             raise ValueError(
                 f"{self.owner} holds out validation_fraction={self.fraction} of the "
@@ -130,6 +138,61 @@ class TaskAwareValidSplit:
                 "stopping (train_split='auto') without taking a task's only "
                 "training label. Set early_stopping=False (or "
                 "validation_fraction=None) to train on every row."
+            )
+        return valid
+
+    def group_validation_rows(self, mask, groups):
+        """Whole groups to validate on: about ``fraction`` of the rows.
+
+        The groups are taken in a random order (seeded by ``random_state``);
+        each is held out if that brings the number of validation rows closer
+        to ``fraction`` of the rows and leaves every task a training label.
+        When none does (a few large groups), the smallest group that leaves
+        every task a training label is held out.
+
+        Parameters
+        ----------
+        mask : ndarray of bool of shape (n_samples, n_tasks)
+            Where the labels are observed.
+        groups : array-like of shape (n_samples,)
+            Group of each row.
+
+        Returns
+        -------
+        valid : ndarray of bool of shape (n_samples,)
+        """
+        _, codes = np.unique(np.asarray(groups), return_inverse=True)
+        codes = codes.ravel()
+        n_groups = int(codes.max(initial=-1)) + 1
+        sizes = np.bincount(codes, minlength=n_groups)
+        labels_per_group = np.zeros((n_groups, mask.shape[1]), dtype=np.intp)
+        np.add.at(labels_per_group, codes, mask)
+        in_train = mask.sum(axis=0)
+        target = float(self.fraction) * mask.shape[0]
+
+        def keeps_training_labels(group):
+            remaining = in_train - labels_per_group[group]
+            return bool(np.all((remaining > 0) | (in_train == 0)))
+
+        held_out, n_valid = [], 0
+        for group in check_random_state(self.random_state).permutation(n_groups):
+            closer = abs(n_valid + sizes[group] - target) < abs(n_valid - target)
+            if closer and keeps_training_labels(group):
+                held_out.append(group)
+                in_train = in_train - labels_per_group[group]
+                n_valid += sizes[group]
+        if not held_out:
+            by_size = np.argsort(sizes, kind="stable")
+            held_out = [g for g in by_size if keeps_training_labels(g)][:1]
+        valid = np.isin(codes, held_out)
+        if not (mask & valid[:, np.newaxis]).any():
+            raise ValueError(
+                f"{self.owner} holds out whole groups for early stopping "
+                "(train_split='auto' with groups), which needs a group with "
+                "labels that are not a task's only training labels; got "
+                f"{n_groups} group(s). Give more groups, or set "
+                "early_stopping=False (or validation_fraction=None) to train on "
+                "every row."
             )
         return valid
 
@@ -210,6 +273,16 @@ class CheckedSplit:
     def __call__(self, dataset, *args, **kwargs):
         try:
             dataset_train, dataset_valid = self.split(dataset, *args, **kwargs)
+        except TypeError as error:
+            if "groups" not in kwargs or "groups" not in str(error):
+                raise
+            raise TypeError(
+                f"fit got groups, which the net gives to train_split as its "
+                f"groups argument; train_split={self.split!r} does not take it "
+                f"({error}). Use train_split='auto', which holds out whole "
+                "groups, or a split that takes groups (skorch's ValidSplit "
+                "with a group splitter)."
+            ) from error
         except ValueError as error:
             if isinstance(self.split, TaskAwareValidSplit):
                 raise
