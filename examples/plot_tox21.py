@@ -61,7 +61,8 @@ train, test = next(cv.split(X, Y))
 # The network
 # -----------
 #
-# One shared hidden layer of 256 units with dropout and weight decay (the
+# One shared hidden layer of 256 units with batch normalization and dropout
+# (the classifier's defaults) and weight decay (the
 # fingerprints are sparse and the actives few, so the network overfits
 # quickly) and one logistic output per assay. The
 # :class:`~sklearn_mtl.neural.TaskScoring` callback records each assay's
@@ -162,7 +163,7 @@ print(auc.mean().round(3).to_string())
 
 # %%
 # The network and the logistic regressions are close: a mean test AUC of
-# 0.801 against 0.807, the network ahead on 4 assays and behind on 8, by at
+# 0.813 against 0.807, the network ahead on 7 assays and behind on 5, by at
 # most 0.04. Both find the same assays hard (NR-AR, NR-ER, SR-HSE). On one
 # random split, differences of this size are within the noise; with 5,800 to
 # 7,300 labelled molecules per assay, a linear model per assay is a strong
