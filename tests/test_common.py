@@ -73,10 +73,10 @@ class SmallMMoE(MMoE):
         )
 
 
-# The checks' data sets are tiny and easy: 5 epochs at lr=0.05 pass every
-# accuracy and score threshold of scikit-learn's checks for seeds 0-9, in half
-# the time of 20 epochs.
-NET = {"max_epochs": 5, "lr": 0.05, "verbose": 0, "random_state": 0}
+# The checks' data sets are tiny and easy: 3 epochs at lr=0.05 pass every
+# accuracy and score threshold of scikit-learn's checks for seeds 0-6 (and 2
+# epochs for seeds 0-4), in a third of the time of 20 epochs.
+NET = {"max_epochs": 3, "lr": 0.05, "verbose": 0, "random_state": 0}
 
 
 LINEAR_MODELS = (
@@ -142,10 +142,11 @@ ESTIMATORS = [
     MultiTaskLinearRegressor(TaskRelationship(alpha=0.1), tol=1e-12, max_iter=10_000),
     MultiTaskLasso(alpha=0.01),
     MultiTaskElasticNet(alpha=0.01),
-    MultiTaskLassoCV(alphas=5, cv=3),
-    MultiTaskElasticNetCV(alphas=5, cv=3),
+    # Short grids and two folds: the checks test the API, not the choice.
+    MultiTaskLassoCV(alphas=3, cv=2),
+    MultiTaskElasticNetCV(alphas=3, cv=2),
     # the automatic alpha grid of a generic penalty
-    MultiTaskLinearRegressorCV(TraceNorm(), alphas=3, cv=3, tol=1e-10),
+    MultiTaskLinearRegressorCV(TraceNorm(), alphas=3, cv=2, tol=1e-10),
     MultiTaskLinearClassifier(L21ElasticNet(alpha=0.1), tol=1e-10),
     # Given alphas, not too small: at alpha=0.1 the logistic paths need 4x
     # the time to reach these tolerances on the checks' data.
@@ -221,7 +222,13 @@ def at_default_tolerance(estimator):
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
-    if getattr(check, "func", check).__name__ not in TIGHT_CHECKS:
+    name = getattr(check, "func", check).__name__
+    # A check expected to fail is marked xfail, which passes whatever it
+    # raises: running it asserts nothing. Its reason is reported as a skip.
+    reason = expected_failed_checks(estimator).get(name)
+    if reason is not None:
+        pytest.skip(f"expected to fail: {reason}")
+    if name not in TIGHT_CHECKS:
         estimator = at_default_tolerance(estimator)
     check(estimator)
 

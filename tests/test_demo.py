@@ -16,7 +16,7 @@ from sklearn_mtl import demo
 from sklearn_mtl.datasets import load_parkinsons_patients
 from sklearn_mtl.model_selection import MultiTaskStratifiedKFold
 
-N_PATIENTS, N_SPLITS = 6, 3
+N_PATIENTS, N_SPLITS = 4, 2
 NAMES = list(demo.default_estimators())
 
 

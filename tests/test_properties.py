@@ -54,9 +54,13 @@ missing_rates = st.floats(0.0, 0.6)
 
 def full_batch_net(kind):
     """A net whose fit is a deterministic function of the observed labels:
-    one batch of all rows, no validation split, a fixed seed."""
+    one batch of all rows, no validation split, a fixed seed, and no batch
+    statistics or dropout masks drawn over the rows (the classifier's
+    defaults), which unlabelled rows would change."""
     return kind(
         module__hidden_units=(8,),
+        module__batch_norm=False,
+        module__dropout=0.0,
         max_epochs=5,
         batch_size=-1,
         train_split=None,
@@ -79,10 +83,14 @@ REGRESSORS = {
     ),
     "net regressor": full_batch_net(MultiTaskNetRegressor),
 }
+# Newton steps (not lbfgs) and alpha=0.05 (not 0.01) reach these tolerances
+# 3-10x sooner on the properties' data; the properties are the same.
 CLASSIFIERS = {
-    "independent logistic": IndependentTaskClassifier(LogisticRegression(tol=1e-10)),
+    "independent logistic": IndependentTaskClassifier(
+        LogisticRegression(solver="newton-cholesky", tol=1e-10)
+    ),
     "multi-task logistic": MultiTaskLogisticRegression(
-        alpha=0.01, tol=1e-12, max_iter=10_000
+        alpha=0.05, tol=1e-12, max_iter=10_000
     ),
     "net classifier": full_batch_net(MultiTaskNetClassifier),
 }

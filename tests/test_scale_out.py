@@ -2,7 +2,10 @@
 
 Each engine is started once per module (a local cluster of two process
 workers); every result is compared with the same computation at
-``n_jobs=1`` in this process.
+``n_jobs=1`` in this process. The tests that start an engine are marked
+``scaleout`` and run in a step of their own (``python -m pytest -m "scaleout
+and not slow"``, see ``.ci/run``): the engines' processes import the package
+and torch again, about 40 CPU-seconds, a fifth of the default suite.
 """
 
 import numpy as np
@@ -16,8 +19,6 @@ from sklearn_mtl import IndependentTaskRegressor, compare_estimators
 from sklearn_mtl.datasets import make_multitask_regression
 from sklearn_mtl.linear_model import MultiTaskLasso
 from sklearn_mtl.neural import MultiTaskAccelerateMixin, MultiTaskNetRegressor
-
-pytestmark = pytest.mark.scaleout
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +79,7 @@ def small_net():
     )
 
 
+@pytest.mark.scaleout
 @pytest.mark.parametrize("backend", RAY_SLOW, indirect=True)
 def test_grid_search_on_the_backend_equals_n_jobs_1(backend, data):
     X, Y = data
@@ -93,6 +95,7 @@ def test_grid_search_on_the_backend_equals_n_jobs_1(backend, data):
     )
 
 
+@pytest.mark.scaleout
 @pytest.mark.parametrize("backend", RAY_SLOW, indirect=True)
 def test_seeded_net_grid_search_on_the_backend_equals_n_jobs_1(backend, data):
     X, Y = data
@@ -113,6 +116,7 @@ def test_seeded_net_grid_search_on_the_backend_equals_n_jobs_1(backend, data):
     )
 
 
+@pytest.mark.scaleout
 @pytest.mark.parametrize("backend", RAY_SLOW, indirect=True)
 def test_compare_estimators_on_the_backend_equals_n_jobs_1(backend, data):
     X, Y = data
@@ -127,6 +131,7 @@ def test_compare_estimators_on_the_backend_equals_n_jobs_1(backend, data):
     assert_array_equal(distributed.p_values(), sequential.p_values())
 
 
+@pytest.mark.scaleout
 def test_independent_baseline_on_the_backend_equals_n_jobs_1(backend, data):
     X, Y = data
     sequential = IndependentTaskRegressor(Ridge(), n_jobs=1).fit(X, Y)

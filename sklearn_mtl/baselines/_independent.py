@@ -8,9 +8,9 @@ from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.utils import _safe_indexing
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.parallel import Parallel, delayed
 
 from ..base import MultiTaskClassifierMixin, MultiTaskRegressorMixin
+from ..utils._parallel import Parallel, delayed
 from ..utils._targets import task_label
 from ._base import combine_weights, fit_with_weights, inner_tags
 
@@ -45,7 +45,7 @@ class _IndependentTaskBase(BaseEstimator):
             X, y, sample_weight
         )
         owner = type(self).__name__
-        jobs = []
+        estimators = []
         for t in range(targets.n_tasks):
             if task_weights[t] == 0:
                 raise ValueError(
@@ -53,17 +53,23 @@ class _IndependentTaskBase(BaseEstimator):
                     f"{task_label(t, targets.task_names)} cannot have weight 0; "
                     f"got task_weights {task_weights.tolist()}."
                 )
-            rows, labels = targets.labels(t)
-            jobs.append(
-                delayed(_fit_task)(
-                    self._task_estimator(targets, t),
+            estimators.append(self._task_estimator(targets, t))
+
+        def jobs():
+            # A generator: each task's rows of X are copied when its fit is
+            # dispatched and freed after it, not all at once (on ToxCast the
+            # copies of every task together are about 180 times X).
+            for t, estimator in enumerate(estimators):
+                rows, labels = targets.labels(t)
+                yield delayed(_fit_task)(
+                    estimator,
                     _safe_indexing(X, rows),
                     labels,
                     combine_weights(sample_weight, rows, task_weights[t]),
                     owner,
                 )
-            )
-        self.estimators_ = Parallel(n_jobs=self.n_jobs)(jobs)
+
+        self.estimators_ = Parallel(n_jobs=self.n_jobs)(jobs())
         return self
 
     def _task_outputs(self, X, method):

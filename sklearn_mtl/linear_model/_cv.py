@@ -22,10 +22,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import Interval, InvalidParameterError
-from sklearn.utils.parallel import Parallel, delayed
 
 from ..base import MultiTaskRegressorMixin
 from ..model_selection import MultiTaskStratifiedKFold
+from ..utils._parallel import Parallel, delayed
 from ..utils._targets import task_label
 from ._base import (
     COMMON_CONSTRAINTS,

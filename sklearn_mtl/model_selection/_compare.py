@@ -15,12 +15,12 @@ from sklearn.utils.metadata_routing import (
     MethodMapping,
     process_routing,
 )
-from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_method_params
 
 from ..metrics import get_metric
 from ..metrics._scorer import estimator_metric_kwargs, final_estimator, get_response
 from ..utils import check_multitask_targets
+from ..utils._parallel import Parallel, delayed
 from ._comparison import ComparisonResult
 from ._split import MultiTaskStratifiedKFold
 

@@ -5,6 +5,8 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
+from sklearn.utils import get_tags
+from sklearn.utils.validation import validate_data
 
 from ..neural.weighting import check_weighting
 from ._nets import check_net, check_positive_int, default_net, task_names
@@ -110,6 +112,11 @@ class TaskAffinity(BaseEstimator):
         The fitted copy of the net. Its ``weighting`` is the recording
         strategy, which wraps the estimator's own, and its callbacks
         include the one that feeds it the batches.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Feature names, when ``X`` was a pandas DataFrame with string column
+        names.
 
     See Also
     --------
@@ -172,28 +179,34 @@ class TaskAffinity(BaseEstimator):
         self.max_epochs = max_epochs
         self.random_state = random_state
 
-    def fit(self, X, Y, **fit_params):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Train a copy of the net briefly and record the affinity.
 
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, ...)
             Inputs.
-        Y : array-like of shape (n_samples, n_tasks)
+        y : array-like of shape (n_samples, n_tasks)
             Labels, NaN where missing.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row, passed to the net's ``fit``: it
+            weighs the training losses (see the nets' ``fit``) and the task
+            losses the affinity is measured on.
         **fit_params : dict
-            Passed to the net's ``fit`` (such as ``sample_weight``).
+            Passed to the net's ``fit``.
 
         Returns
         -------
         self : TaskAffinity
             The fitted estimator.
         """
-        net = self._recording_net(Y)
-        net.fit(X, Y, **fit_params)
+        net = self._recording_net(y)
+        net.fit(X, y, sample_weight=sample_weight, **fit_params)
         affinity, counts = net.weighting_.affinity()
         names = task_names(getattr(net, "task_names_", None), net.n_tasks_)
         _warn_unrecorded_pairs(counts, names)
+        # n_features_in_ and feature_names_in_; the net has checked the values.
+        validate_data(self, X, reset=True, skip_check_array=True)
         self.affinity_ = affinity
         self.pair_counts_ = counts
         self.n_steps_ = net.weighting_.n_steps_
@@ -201,6 +214,17 @@ class TaskAffinity(BaseEstimator):
         self.n_tasks_ = net.n_tasks_
         self.estimator_ = net
         return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # The nets train on sparse X (densified batch by batch); a given net
+        # says what it takes.
+        tags.input_tags.sparse = (
+            True
+            if self.estimator is None
+            else get_tags(self.estimator).input_tags.sparse
+        )
+        return tags
 
     def _check_params(self):
         owner = type(self).__name__

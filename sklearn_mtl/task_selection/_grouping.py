@@ -14,6 +14,8 @@ from ..metrics import (
     multitask_mixed_score,
     multitask_r2_score,
 )
+from ..utils import check_sample_weight
+from ..utils._weights import check_weighted_labels
 from ._affinity import TaskAffinity
 from ._groups import check_groups, columns, full_task_weights
 from ._nets import check_net, check_positive_int, default_net, targets_of
@@ -170,18 +172,20 @@ class GroupedMultiTaskNet(_MultiTaskMixin, BaseEstimator):
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, Y, **fit_params):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Select the groups (or take them), then fit one net per group.
 
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
             Inputs.
-        Y : array-like of shape (n_samples, n_tasks) or (n_samples,)
+        y : array-like of shape (n_samples, n_tasks) or (n_samples,)
             Labels, NaN where missing.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row, passed to every net's ``fit``
+            and to the affinity run (see the nets' ``fit``).
         **fit_params : dict
-            Passed to every net's ``fit`` and to the affinity run (such as
-            ``sample_weight``).
+            Passed to every net's ``fit`` and to the affinity run.
 
         Returns
         -------
@@ -190,14 +194,19 @@ class GroupedMultiTaskNet(_MultiTaskMixin, BaseEstimator):
         """
         self._check_params()
         X = self._validate_X(X, reset=True)
-        targets = targets_of(Y)
+        targets = targets_of(y, n_samples=X.shape[0])
         n_tasks, names = targets.n_tasks, targets.task_names
-        estimator = default_net(Y) if self.estimator is None else self.estimator
+        # Checked here too, so that an error names the task as y does (a
+        # group's net numbers its tasks from 0).
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
+        check_weighted_labels(targets, sample_weight)
+        estimator = default_net(y) if self.estimator is None else self.estimator
+        fit_params = {"sample_weight": sample_weight, **fit_params}
         fitted = {}
         if self.groups is not None:
             groups, served_by = check_groups(self.groups, n_tasks, names)
         else:
-            affinity = self._affinity(X, Y, estimator, n_tasks, fitted, fit_params)
+            affinity = self._affinity(X, y, estimator, n_tasks, fitted, fit_params)
             groups, served_by = select_task_groups(
                 affinity, self.n_groups, search=self.search
             )
@@ -206,7 +215,7 @@ class GroupedMultiTaskNet(_MultiTaskMixin, BaseEstimator):
         nets = []
         for members in groups:
             net = self._group_net(estimator, members, task_weights)
-            nets.append(net.fit(X, columns(Y, members), **fit_params))
+            nets.append(net.fit(X, columns(y, members), **fit_params))
         for name in ("affinity_", "task_affinity_", "classes_", "task_names_"):
             if hasattr(self, name):
                 delattr(self, name)

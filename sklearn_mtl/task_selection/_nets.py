@@ -17,9 +17,14 @@ __all__ = [
 ]
 
 
-def targets_of(Y):
-    """``Y`` through the data contract, each task's type inferred."""
-    return check_multitask_targets(Y, target_type="auto", allow_unlabelled_tasks=True)
+def targets_of(Y, n_samples=None):
+    """``Y`` through the data contract, each task's type inferred.
+
+    ``n_samples``: the number of rows ``Y`` must have (that of ``X``), or None.
+    """
+    return check_multitask_targets(
+        Y, target_type="auto", allow_unlabelled_tasks=True, n_samples=n_samples
+    )
 
 
 def default_net(Y):
