@@ -1,11 +1,13 @@
 """Independent and pooled baselines against the plain estimators they wrap."""
 
 import re
+import tracemalloc
 
 import numpy as np
 import pytest
 from scipy import sparse
 from sklearn.base import clone
+from sklearn.dummy import DummyRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.neighbors import KNeighborsRegressor
@@ -107,6 +109,24 @@ def test_parallel_fit_matches_sequential(regression_data):
     np.testing.assert_allclose(parallel.predict(X), sequential.predict(X))
 
 
+def test_independent_fit_copies_one_task_of_x_at_a_time():
+    # Each task's rows of X are copied when its fit runs, not all tasks' rows
+    # up front: with 40 fully observed tasks the copies together would be 40
+    # times X (on ToxCast, about 180 times).
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((4000, 50))
+    Y = rng.standard_normal((4000, 40))
+    model = IndependentTaskRegressor(DummyRegressor())
+    tracemalloc.start()
+    try:
+        model.fit(X, Y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(model.estimators_) == 40
+    assert peak < 4 * X.nbytes, f"peak {peak / X.nbytes:.1f} times X"
+
+
 def test_pooled_regressor_is_one_model_on_the_stacked_labels(regression_data):
     X, Y = regression_data
     X_long, y_long, _ = wide_to_long(X, Y)
@@ -116,6 +136,85 @@ def test_pooled_regressor_is_one_model_on_the_stacked_labels(regression_data):
     predictions = model.predict(X[:5])
     for t in range(3):
         np.testing.assert_allclose(predictions[:, t], reference.predict(X[:5]))
+
+
+def _stacked(X, Y):
+    """One row per observed label (task-major), its task, and the labels."""
+    observed = [np.flatnonzero(~np.isnan(Y[:, t])) for t in range(Y.shape[1])]
+    rows = np.concatenate(observed)
+    task = np.repeat(np.arange(Y.shape[1]), [r.size for r in observed])
+    return X[rows], Y[rows, task], task, rows
+
+
+def test_default_pooled_regressor_merges_a_rows_labels_exactly(regression_data):
+    # Ridge() on one row per sample (the weighted mean of its labels, their
+    # total weight) solves the objective of one row per label.
+    X, Y = regression_data
+    sample_weight = np.random.RandomState(3).uniform(0.5, 2.0, size=X.shape[0])
+    task_weights = np.array([1.5, 0.5, 1.0])  # mean 1: not rescaled
+    X_long, y_long, task, rows = _stacked(X, Y)
+    reference = Ridge().fit(
+        X_long, y_long, sample_weight=sample_weight[rows] * task_weights[task]
+    )
+    model = PooledTaskRegressor(task_weights=task_weights)
+    model.fit(X, Y, sample_weight=sample_weight)
+    assert model.estimator_.n_features_in_ == 5
+    np.testing.assert_allclose(model.estimator_.coef_, reference.coef_, rtol=1e-10)
+    np.testing.assert_allclose(model.predict(X)[:, 1], reference.predict(X))
+
+
+def test_default_pooled_classifier_merges_a_rows_labels_exactly(regression_data):
+    # One row per sample and class, weighted by its labels' total weight: the
+    # weighted log-loss of any model is that of one row per label.
+    X, Y = regression_data
+    labels = np.where(np.isnan(Y), np.nan, (Y > 0).astype(float))
+    labels[:, 2] = np.where(np.isnan(Y[:, 2]), np.nan, (Y[:, 2] > -1).astype(float))
+    sample_weight = np.random.RandomState(3).uniform(0.5, 2.0, size=X.shape[0])
+    task_weights = np.array([1.5, 0.5, 1.0])  # mean 1: not rescaled
+    X_long, y_long, task, rows = _stacked(X, labels)
+    stacked_weights = sample_weight[rows] * task_weights[task]
+    model = PooledTaskClassifier(task_weights=task_weights)
+    merged_rows, merged_labels, merged_weights = model._merge_labels(
+        rows, y_long, stacked_weights, X.shape[0]
+    )
+    assert merged_rows.size < rows.size
+    scores = X @ np.random.RandomState(4).standard_normal(5) + 0.3
+
+    def loss(labels, weights, rows):
+        probability = 1 / (1 + np.exp(-scores[rows]))
+        return -np.sum(
+            weights * np.where(labels == 1, np.log(probability), np.log1p(-probability))
+        )
+
+    np.testing.assert_allclose(
+        loss(merged_labels, merged_weights, merged_rows),
+        loss(y_long, stacked_weights, rows),
+        rtol=1e-12,
+    )
+    # end to end, against LogisticRegression() on the stacked labels (the two
+    # fits stop within the solver's tolerance of the same optimum)
+    model.fit(X, labels, sample_weight=sample_weight)
+    reference = LogisticRegression().fit(X_long, y_long, sample_weight=stacked_weights)
+    np.testing.assert_allclose(model.estimator_.coef_, reference.coef_, atol=1e-3)
+    np.testing.assert_allclose(
+        model.predict_proba(X)[0], reference.predict_proba(X), atol=1e-3
+    )
+    np.testing.assert_array_equal(model.classes_[0], [0.0, 1.0])
+
+
+def test_default_pooled_classifier_copies_x_once_per_class():
+    # Without merging, the pooled rows are one copy of X's row per label: 10
+    # times X here, about 180 times on ToxCast.
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((2000, 400))
+    Y = (rng.standard_normal((2000, 10)) > 0).astype(float)
+    tracemalloc.start()
+    try:
+        PooledTaskClassifier().fit(X, Y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * X.nbytes, f"peak {peak / X.nbytes:.1f} times X"
 
 
 def test_pooled_regressor_task_indicator_and_task_weights(regression_data):
