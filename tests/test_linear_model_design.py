@@ -30,6 +30,7 @@ from sklearn_mtl.linear_model._datafits import Logistic, Squared
 from sklearn_mtl.linear_model._design import (
     DenseDesign,
     GatheredDesign,
+    IndexedDesign,
     ObservedDesign,
     make_design,
     prepare,
@@ -204,7 +205,7 @@ def test_automatic_choice_threshold_and_school_shape():
         make_design(X, mask, "sparse")
 
 
-@pytest.mark.parametrize("storage", ["gathered", "rows"])
+@pytest.mark.parametrize("storage", ["gathered", "rows", "indexed"])
 @pytest.mark.parametrize("X_kind", ["dense", "csr", "csc"])
 def test_observed_design_products_are_the_dense_products_on_the_labels(
     storage, X_kind, monkeypatch
@@ -213,12 +214,35 @@ def test_observed_design_products_are_the_dense_products_on_the_labels(
     X, _, hidden, _ = _problem(seed=2)
     mask = ~hidden
     X_input = {"dense": X, "csr": sparse.csr_matrix(X), "csc": sparse.csc_matrix(X)}
-    if storage == "rows":
+    if storage != "gathered":
+        # Rows of X are read by label; so are the working sets of dense X
+        # ("indexed": read from X.T at the labels' rows, never gathered).
         monkeypatch.setattr(_design, "GATHER_BUDGET", 0.0)
         monkeypatch.setattr(_design, "GATHER_BYTES", 0)
+        monkeypatch.setattr(_design, "WORKING_SET_BUDGET", 0.0)
+    if storage == "indexed" and X_kind != "dense":
+        pytest.skip("a sparse X's working sets are gathered")
     design = make_design(X_input[X_kind], mask, "observed")
     expected_type = GatheredDesign if storage == "gathered" else ObservedDesign
     assert type(design) is expected_type
+    # Both ways of the indexed design's products: column by column (a small
+    # working set) and whole rows of X (half of the features or more).
+    for features in (np.array([4, 1]), np.array([5, 0, 3, 1])):
+        restricted = design.working_set(features)
+        if storage == "indexed":
+            assert type(restricted) is IndexedDesign
+        W = rng.standard_normal((features.size, 3))
+        weights = rng.random(mask.shape) * mask
+        assert_allclose(restricted.linear(W), design.layout.entries(X[:, features] @ W))
+        G = design.layout.entries(rng.standard_normal(mask.shape) * mask)
+        assert_allclose(
+            restricted.adjoint(G),
+            X[:, features].T @ _wide(design.layout, G, mask.shape),
+            atol=1e-12,
+        )
+        first, second = restricted.moments(design.layout.entries(weights))
+        assert_allclose(first, X[:, features].T @ weights, atol=1e-12)
+        assert_allclose(second, (X[:, features] ** 2).T @ weights, atol=1e-12)
     layout = design.layout
     W = rng.standard_normal((X.shape[1], 3))
     assert_allclose(design.linear(W), layout.entries(X @ W))
@@ -241,6 +265,13 @@ def test_observed_design_products_are_the_dense_products_on_the_labels(
         linear,
         layout.entries(X[:, features] @ W[features] + np.outer(X[:, 4], delta)),
     )
+
+
+def _wide(layout, entries, shape):
+    """The ``(n_samples, n_outputs)`` array of an observed layout's entries."""
+    wide = np.zeros(shape)
+    wide[layout.rows, layout.outputs] = entries
+    return wide
 
 
 def test_layouts_agree_on_the_operations_of_the_datafits():

@@ -48,7 +48,11 @@ from sklearn_mtl.linear_model import (
     MultiTaskLogisticRegression,
     TraceNorm,
 )
-from sklearn_mtl.linear_model._bcd import BlockCoordinateDescent, _WorkingSetProblem
+from sklearn_mtl.linear_model._bcd import (
+    BlockCoordinateDescent,
+    _NewtonProblem,
+    _WorkingSetProblem,
+)
 from sklearn_mtl.linear_model._datafits import Squared
 from sklearn_mtl.linear_model._design import prepare
 from sklearn_mtl.linear_model._fista import FISTA
@@ -108,16 +112,20 @@ def _is_classifier(estimator):
 class _SolverHook:
     """Counts the solvers' inner steps; raises at a chosen one.
 
-    The steps are the epochs of block coordinate descent and the proximal
-    gradient steps of FISTA: raising at one interrupts a solver in the
-    middle of its work.
+    The steps are the epochs of block coordinate descent (its proximal
+    Newton steps for the logistic datafit) and the proximal gradient steps
+    of FISTA: raising at one interrupts a solver in the middle of its work.
     """
 
     def __init__(self, monkeypatch):
         self.calls = 0
         self.raise_at = None
         self.error = KeyboardInterrupt
-        for owner, name in ((_WorkingSetProblem, "epoch"), (FISTA, "_step")):
+        for owner, name in (
+            (_WorkingSetProblem, "epoch"),
+            (_NewtonProblem, "_step"),
+            (FISTA, "_step"),
+        ):
             monkeypatch.setattr(owner, name, self._wrap(getattr(owner, name)))
 
     def _wrap(self, method):

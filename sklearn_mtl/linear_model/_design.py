@@ -5,10 +5,12 @@ A solver never touches ``X`` directly. It asks a *design* for
 - ``linear(W)``: the linear predictions ``X W`` on the datafit's entries;
 - ``adjoint(G)``: ``X^T G`` for an entry array ``G`` (a gradient), of shape
   ``(n_features, n_outputs)``;
+- ``moments(weights)``: ``X^T w`` and ``(X**2)^T w`` for an entry array
+  ``w``, in one pass (the weighted means and curvatures of the columns);
 - ``columns(features)`` and ``working_set(features)``: the design restricted
   to some features (the latter stored for block coordinate descent);
-- on a working set, the compiled epochs (:meth:`squared_epoch`) and the
-  per-column gradient and update of the logistic epochs.
+- on a working set, the compiled epochs (:meth:`~DenseDesign.epoch`) and the
+  per-column gradient and update of the epochs that run in Python.
 
 Designs, by layout of the entries (:mod:`._layouts`):
 
@@ -29,6 +31,7 @@ import numpy as np
 from scipy import sparse
 
 from ._bcd_kernels import (
+    indexed_epoch_dense,
     observed_epoch_dense,
     observed_epoch_sparse,
     squared_epoch_dense,
@@ -39,10 +42,17 @@ from ._design_kernels import (
     gathered_adjoint_sparse,
     gathered_linear_dense,
     gathered_linear_sparse,
+    gathered_moments_dense,
+    gathered_moments_sparse,
+    indexed_adjoint_dense,
+    indexed_linear_dense,
+    indexed_moments_dense,
     rows_adjoint_dense,
     rows_adjoint_sparse,
     rows_linear_dense,
     rows_linear_sparse,
+    rows_moments_dense,
+    rows_moments_sparse,
 )
 from ._layouts import DenseLayout, ObservedLayout
 
@@ -51,6 +61,7 @@ __all__ = [
     "OBSERVED_BELOW",
     "DenseDesign",
     "GatheredDesign",
+    "IndexedDesign",
     "ObservedDesign",
     "make_design",
     "prepare",
@@ -73,8 +84,14 @@ LAYOUTS = ("auto", "dense", "observed")
 
 #: An observed-entries design gathers ``X`` at the labels' rows (one row per
 #: label) when the copy holds at most this many times the entries of ``X``
-#: (School, one label per row: once), or at most ``GATHER_BYTES``.
+#: (School, one label per row: once), or at most ``GATHER_BYTES``; a working
+#: set of dense ``X`` is gathered when its copy holds at most this many
+#: times the entries of ``X``.
 GATHER_BUDGET = 2.0
+#: The working set of an :class:`ObservedDesign` of dense ``X`` is gathered
+#: when its copy holds at most this many times the entries of ``X``, and
+#: read at the labels' rows otherwise (:class:`IndexedDesign`).
+WORKING_SET_BUDGET = 0.25
 GATHER_BYTES = 2**28
 
 
@@ -114,7 +131,7 @@ def make_design(X, observed, layout="auto"):
     else:
         size, gathered, item_bytes = X.size, labels.n_labels * X.shape[1], 8
     if gathered <= max(GATHER_BUDGET * size, GATHER_BYTES / item_bytes):
-        return ObservedDesign(X, labels).working_set(np.arange(X.shape[1]))
+        return ObservedDesign(X, labels).gathered(np.arange(X.shape[1]))
     return ObservedDesign(X, labels)
 
 
@@ -184,6 +201,12 @@ class DenseDesign:
         X = self.X.multiply(self.X).tocsc() if self.sparse else self.X**2
         return DenseDesign(X, self.layout)
 
+    def moments(self, weights):
+        """``X^T w`` and ``(X**2)^T w``, each of shape (n_features, n_outputs)."""
+        X = self.X
+        squares = X.multiply(X) if self.sparse else X * X
+        return np.asarray(X.T @ weights), np.asarray(squares.T @ weights)
+
     def working_set(self, features):
         """The design of ``features`` stored for the compiled epochs."""
         X = self.X[:, features]
@@ -196,22 +219,30 @@ class DenseDesign:
         """An entry array as the compiled epochs want it: Fortran order."""
         return np.asfortranarray(entries)
 
-    def squared_epoch(self, datafit, weights, residuals, coefs, intercept, *rest):
-        """One compiled epoch of the squared datafit (see :mod:`._bcd_kernels`).
+    def epoch(
+        self, weights, residuals, coefs, intercept, normalizer, output_weights,
+        *rest,
+    ):  # fmt: skip
+        """One compiled epoch of a weighted squared loss (:mod:`._bcd_kernels`).
 
+        ``output_weights`` is None, or the weight of each output when every
+        entry of an output has that weight (a rank-one residual update).
         ``rest`` is ``(means, fit_intercept, block_steps, entry_steps, prox,
-        params, entrywise)``.
+        params, entrywise, refine)``. Returns the largest entry of the
+        prox-gradient mapping met.
         """
         # The kernels take the Fortran-ordered arrays transposed (C order).
-        shared = (datafit.output_weights, datafit.uniform, datafit.normalizer)
+        uniform = output_weights is not None
+        if not uniform:
+            output_weights = np.ones(coefs.shape[2])
+        shared = (output_weights, uniform, float(normalizer))
         arrays = (residuals.T, coefs, intercept)
         if self.sparse:
             X = self.X
-            squared_epoch_sparse(
+            return squared_epoch_sparse(
                 X.indptr, X.indices, X.data, weights.T, *shared, *arrays, *rest
             )
-        else:
-            squared_epoch_dense(self.X.T, weights.T, *shared, *arrays, *rest)
+        return squared_epoch_dense(self.X.T, weights.T, *shared, *arrays, *rest)
 
     def _column(self, j):
         """Rows and values of the nonzero entries of column ``j`` (all if dense)."""
@@ -281,23 +312,63 @@ class ObservedDesign:
         return out_t.T
 
     def columns(self, features):
-        return ObservedDesign(self.X[:, features], self.layout)
+        """The design restricted to ``features`` (no copy of ``X`` when dense)."""
+        if self.sparse:
+            return ObservedDesign(self.X[:, features], self.layout)
+        return IndexedDesign(self.X, self._columns(), _intp(features), self.layout)
 
     def squares(self):
         X = self.X.multiply(self.X).tocsr() if self.sparse else self.X**2
         return ObservedDesign(X, self.layout)
 
-    def working_set(self, features):
-        """The rows of the labels and columns ``features``, one row per label.
+    def moments(self, weights):
+        """``X^T w`` and ``(X**2)^T w`` over the labels, in one pass."""
+        layout = self.layout
+        first_t, second_t = (
+            np.zeros((layout.n_outputs, self.n_features)) for _ in "ab"
+        )
+        weights = np.ascontiguousarray(weights, dtype=np.float64)
+        if self.sparse:
+            X = self.X
+            rows_moments_sparse(
+                X.indptr, X.indices, X.data, layout.rows, layout.offsets, weights,
+                first_t, second_t,
+            )  # fmt: skip
+        else:
+            rows_moments_dense(
+                self.X, layout.rows, layout.offsets, weights, first_t, second_t
+            )
+        return first_t.T, second_t.T
 
-        Gathered from a copy of ``X`` by columns (``X.T`` in C order, or CSC),
-        made the first time: one pass over the labels per working set.
+    def working_set(self, features):
+        """The design of ``features`` stored for the compiled epochs.
+
+        Gathered (one row per label) from a copy of ``X`` by columns (``X.T``
+        in C order, or CSC), made the first time: one pass over the labels
+        per working set. A dense ``X`` whose gathered working set would hold
+        more than :data:`WORKING_SET_BUDGET` times the entries of ``X`` is read at
+        the labels' rows instead (:class:`IndexedDesign`), without a copy.
         """
-        rows = self.layout.rows
+        features = _intp(features)
+        too_large = (
+            self.layout.n_labels * features.size > WORKING_SET_BUDGET * self.X.size
+        )
+        if self.sparse or not too_large:
+            return self.gathered(features)
+        return IndexedDesign(self.X, self._columns(), features, self.layout)
+
+    def _columns(self):
+        """``X`` by columns (``X.T`` in C order, or CSC), made the first time."""
         if self._by_columns is None:
             self._by_columns = (
                 self.X.tocsc() if self.sparse else np.ascontiguousarray(self.X.T)
             )
+        return self._by_columns
+
+    def gathered(self, features):
+        """The rows of the labels and columns ``features``, one row per label."""
+        rows = self.layout.rows
+        self._columns()
         if self.sparse:
             X = self._by_columns[:, features].tocsr()[rows].tocsc()
             X.indptr, X.indices = _intp(X.indptr), _intp(X.indices)
@@ -347,6 +418,19 @@ class GatheredDesign:
     def n_features(self):
         return self.X.shape[1]
 
+    def moments(self, weights):
+        layout = self.layout
+        first, second = (np.empty((self.n_features, layout.n_outputs)) for _ in "ab")
+        weights = np.ascontiguousarray(weights, dtype=np.float64)
+        if self.sparse:
+            X = self.X
+            gathered_moments_sparse(
+                X.indptr, X.indices, X.data, layout.outputs, weights, first, second
+            )
+        else:
+            gathered_moments_dense(self.X.T, layout.offsets, weights, first, second)
+        return first, second
+
     def linear(self, W):
         layout = self.layout
         out = np.empty(layout.n_labels)
@@ -372,20 +456,25 @@ class GatheredDesign:
     def kernel_entries(self, entries):
         return np.ascontiguousarray(entries)
 
-    def squared_epoch(self, datafit, weights, residuals, coefs, intercept, *rest):
-        """One compiled epoch of the squared datafit on the labels."""
+    def epoch(
+        self, weights, residuals, coefs, intercept, normalizer, output_weights,
+        *rest,
+    ):  # fmt: skip
+        """One compiled epoch of a weighted squared loss on the labels.
+
+        ``output_weights`` is ignored (see :meth:`DenseDesign.epoch`).
+        """
         layout = self.layout
         if self.sparse:
             X = self.X
-            observed_epoch_sparse(
+            return observed_epoch_sparse(
                 X.indptr, X.indices, X.data, layout.offsets, layout.outputs,
-                weights, datafit.normalizer, residuals, coefs, intercept, *rest,
+                weights, float(normalizer), residuals, coefs, intercept, *rest,
             )  # fmt: skip
-        else:
-            observed_epoch_dense(
-                self.X.T, layout.offsets, weights, datafit.normalizer, residuals,
-                coefs, intercept, *rest,
-            )  # fmt: skip
+        return observed_epoch_dense(
+            self.X.T, layout.offsets, weights, float(normalizer), residuals,
+            coefs, intercept, *rest,
+        )  # fmt: skip
 
     def column_gradient(self, j, G):
         layout = self.layout
@@ -407,3 +496,131 @@ class GatheredDesign:
     def _column(self, j):
         start, stop = self.X.indptr[j], self.X.indptr[j + 1]
         return self.X.indices[start:stop], self.X.data[start:stop]
+
+
+class IndexedDesign:
+    """Some columns of a dense ``X`` on the observed labels, read at their rows.
+
+    The working set of an :class:`ObservedDesign` whose gathered copy (one
+    row of ``X`` per label) would be too large. Nothing is copied: the
+    epochs, and the products with ``W`` or a gradient of a small working
+    set, read, for each feature, its row of ``X.T`` (C order) at the labels'
+    rows, a row that the feature's loop keeps in cache; the products of a
+    working set of half of the features or more read each label's row of
+    ``X`` (C order), whole.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_all_features)
+        ``X`` in C order (every feature).
+    X_t : ndarray of shape (n_all_features, n_samples)
+        ``X.T`` in C order.
+    features : ndarray of int
+        The features of the design (indices of columns of ``X``).
+    layout : ObservedLayout
+        The labels.
+    """
+
+    sparse = False
+
+    def __init__(self, X, X_t, features, layout):
+        self.X = X
+        self.X_t = X_t
+        self.features = _intp(features)
+        self.layout = layout
+
+    @property
+    def n_features(self):
+        return self.features.size
+
+    def columns(self, features):
+        """The design restricted to ``features`` (positions in this design)."""
+        return IndexedDesign(self.X, self.X_t, self.features[features], self.layout)
+
+    working_set = columns
+
+    def _by_rows(self):
+        """Whether the products read whole rows of ``X`` (then select).
+
+        A pass over the labels reading their rows of ``X`` (contiguous) costs
+        about what the column-wise passes cost for half of the features.
+        """
+        return 2 * self.features.size >= self.X.shape[1]
+
+    def linear(self, W):
+        layout = self.layout
+        out = np.empty(layout.n_labels)
+        if self._by_rows():
+            W_t = np.zeros((layout.n_outputs, self.X.shape[1]))
+            W_t[:, self.features] = W.T
+            rows_linear_dense(self.X, layout.rows, layout.offsets, W_t, out)
+            return out
+        W = np.ascontiguousarray(W, dtype=np.float64)
+        indexed_linear_dense(
+            self.X_t, self.features, layout.rows, layout.offsets, W, out
+        )
+        return out
+
+    def adjoint(self, G):
+        layout = self.layout
+        G = np.ascontiguousarray(G, dtype=np.float64)
+        if self._by_rows():
+            out_t = np.zeros((layout.n_outputs, self.X.shape[1]))
+            rows_adjoint_dense(self.X, layout.rows, layout.offsets, G, out_t)
+            return out_t[:, self.features].T
+        out = np.empty((self.n_features, layout.n_outputs))
+        indexed_adjoint_dense(
+            self.X_t, self.features, layout.rows, layout.offsets, G, out
+        )
+        return out
+
+    def moments(self, weights):
+        layout = self.layout
+        weights = np.ascontiguousarray(weights, dtype=np.float64)
+        if self._by_rows():
+            first_t, second_t = (
+                np.zeros((layout.n_outputs, self.X.shape[1])) for _ in "ab"
+            )
+            rows_moments_dense(
+                self.X, layout.rows, layout.offsets, weights, first_t, second_t
+            )
+            return first_t[:, self.features].T, second_t[:, self.features].T
+        first, second = (np.empty((self.n_features, layout.n_outputs)) for _ in "ab")
+        indexed_moments_dense(
+            self.X_t, self.features, layout.rows, layout.offsets, weights, first,
+            second,
+        )  # fmt: skip
+        return first, second
+
+    def squares(self):
+        """The design of the squared entries of these columns (a copy)."""
+        X = np.ascontiguousarray(self.X[:, self.features] ** 2)
+        return IndexedDesign(
+            X, np.ascontiguousarray(X.T), np.arange(self.n_features), self.layout
+        )
+
+    def kernel_entries(self, entries):
+        return np.ascontiguousarray(entries)
+
+    def epoch(
+        self, weights, residuals, coefs, intercept, normalizer, output_weights,
+        *rest,
+    ):  # fmt: skip
+        """One compiled epoch of a weighted squared loss on the labels.
+
+        ``output_weights`` is ignored (see :meth:`DenseDesign.epoch`).
+        """
+        layout = self.layout
+        return indexed_epoch_dense(
+            self.X_t, self.features, layout.rows, layout.offsets, weights,
+            float(normalizer), residuals, coefs, intercept, *rest,
+        )  # fmt: skip
+
+    def _column(self, j):
+        return self.X_t[self.features[j], self.layout.rows]
+
+    def column_gradient(self, j, G):
+        return self.layout.sums(self._column(j) * G)
+
+    def column_update(self, j, delta, linear):
+        linear += self._column(j) * self.layout.spread(delta)

@@ -21,11 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, eigsh
 
+from ._datafits import row_blocks
 from ._solver_base import (
     Contract,
     SolverResult,
-    evaluate_optimality,
     gradient_scale,
+    optimality_at,
     raise_not_finite,
     warn_not_converged,
 )
@@ -51,24 +52,26 @@ class _Point:
     ----------
     coefs : ndarray of shape (n_parts, n_features, n_outputs)
         Coefficient parts; ``W`` is their sum.
-    linear : ndarray
-        ``X W``, an entry array of the datafit's layout.
+    linear : ndarray or None
+        ``X W``, an entry array of the datafit's layout (None for a momentum
+        point, once its gradient is known).
     intercept : ndarray of shape (n_outputs,)
         The best intercepts for ``W`` (zeros without ``fit_intercept``).
     value : float
         ``F(W)``'s smooth part: datafit plus smooth penalty.
-    gradient_Z : ndarray or None
-        Gradient of the datafit with respect to ``Z = X W + b`` (an entry
-        array), kept only for a point that a step will start from (the
-        momentum point); None for the others, whose gradient is recomputed
-        from ``linear`` if a step ever starts from them (a restart).
+    gradient : ndarray of shape (n_features, n_outputs) or None
+        Gradient of the smooth part with respect to ``W``, kept only for a
+        point that a step will start from (the momentum point); None for
+        the others, whose gradient is computed from ``linear`` if a step
+        ever starts from them (a restart). No point keeps an entry array but
+        ``linear``.
     """
 
     coefs: np.ndarray
-    linear: np.ndarray
+    linear: np.ndarray | None
     intercept: np.ndarray
     value: float
-    gradient_Z: np.ndarray | None
+    gradient: np.ndarray | None
 
 
 _SMOOTH_METHODS = ("smooth_value", "smooth_gradient", "smooth_lipschitz")
@@ -113,20 +116,40 @@ class _SmoothPart:
         """The point ``coefs`` whose ``X W`` is ``linear``.
 
         ``intercept`` is the starting point of the intercepts' minimization
-        (returned as is without ``fit_intercept``). Without ``keep_gradient``
-        the gradient with respect to ``Z``, an entry array, is not kept: a
-        solver that holds several points holds one such array less each.
+        (returned as is without ``fit_intercept``). With ``keep_gradient``
+        the gradient with respect to ``W`` is computed (through the gradient
+        with respect to ``Z``, an entry array that is not kept); without it,
+        only the value (no entry array for the built-in datafits).
         """
-        if self.fit_intercept:
-            intercept, value, gradient_Z = self.datafit.eliminate_intercept(
-                linear, intercept
-            )
-        else:
-            value, gradient_Z = self.datafit.value_and_gradient(linear)
-        value += self.penalty.smooth_value(coefs.sum(axis=0))
-        if not keep_gradient:
+        W = coefs.sum(axis=0)
+        gradient = None
+        if keep_gradient and hasattr(self.datafit, "adjoint_gradient"):
+            # The gradient with respect to W without an entry array.
+            if self.fit_intercept:
+                intercept, value = self.datafit.eliminate_intercept_value(
+                    linear, intercept
+                )
+            else:
+                value = self.datafit.value(linear)
+            gradient = self.datafit.adjoint_gradient(self.design, linear, intercept)
+            smooth = self.penalty.smooth_gradient(W)
+            if smooth is not None:
+                gradient += smooth
+        elif keep_gradient:
+            if self.fit_intercept:
+                intercept, value, gradient_Z = self.datafit.eliminate_intercept(
+                    linear, intercept
+                )
+            else:
+                value, gradient_Z = self.datafit.value_and_gradient(linear)
+            gradient = self._gradient_W(gradient_Z, W)
             gradient_Z = None
-        return _Point(coefs, linear, intercept, value, gradient_Z)
+        elif self.fit_intercept:
+            intercept, value = self.datafit.eliminate_intercept_value(linear, intercept)
+        else:
+            value = self.datafit.value(linear)
+        value += self.penalty.smooth_value(W)
+        return _Point(coefs, linear, intercept, value, gradient)
 
     def at(self, coefs, intercept, keep_gradient=True):
         """The point ``coefs``, computing ``X W``."""
@@ -135,17 +158,17 @@ class _SmoothPart:
     def linear(self, coefs):
         return self.design.linear(coefs.sum(axis=0))
 
+    def _gradient_W(self, gradient_Z, W):
+        gradient = self.design.adjoint(gradient_Z)
+        smooth = self.penalty.smooth_gradient(W)
+        return gradient if smooth is None else gradient + smooth
+
     def gradient(self, point):
         """Gradient of the smooth part with respect to ``W`` at ``point``."""
-        gradient_Z = point.gradient_Z
-        if gradient_Z is None:
-            layout = self.datafit.layout
-            gradient_Z = self.datafit.gradient(
-                point.linear + layout.spread(point.intercept)
-            )
-        gradient = self.design.adjoint(gradient_Z)
-        smooth = self.penalty.smooth_gradient(point.coefs.sum(axis=0))
-        return gradient if smooth is None else gradient + smooth
+        if point.gradient is not None:
+            return point.gradient
+        gradient_Z = self.datafit.gradient_at(point.linear, point.intercept)
+        return self._gradient_W(gradient_Z, point.coefs.sum(axis=0))
 
 
 class FISTA:
@@ -247,10 +270,10 @@ class FISTA:
             current = new
             if n_iter % self.check_every and n_iter != self.max_iter:
                 continue
-            predictions = current.linear + datafit.layout.spread(current.intercept)
-            optimality = evaluate_optimality(
-                design, datafit, penalty, current.coefs, predictions
-            )
+            optimality = optimality_at(
+                design, datafit, penalty, current.coefs, current.linear,
+                current.intercept,
+            )  # fmt: skip
             gap = optimality.gap
             if np.isfinite(gap):
                 criterion, threshold, what = gap, gap_threshold, "duality gap"
@@ -302,27 +325,37 @@ def _extrapolate(smooth, new, current, beta):
     """The momentum point ``new + beta * (new - current)`` (``new`` if 0).
 
     ``X W`` is extrapolated too (it is linear in ``W``): no product with X.
+    The arrays of ``current``, which the solver drops, receive it (the
+    intercepts are minimized again from the extrapolated ones). A step only
+    needs the momentum point's value and gradient: its ``X W`` is dropped
+    once they are computed (a solver then holds two entry arrays: ``X W`` of
+    the current point and of the next one).
     """
-    if beta == 0:
+    if beta == 0 or current is new:
         return new
-    return smooth.point(
-        *(
-            _extrapolate_array(new_array, current_array, beta)
-            for new_array, current_array in (
-                (new.coefs, current.coefs),
-                (new.linear, current.linear),
-                (new.intercept, current.intercept),
-            )
-        )
-    )
+    for new_array, current_array in (
+        (new.coefs, current.coefs),
+        (new.linear, current.linear),
+        (new.intercept, current.intercept),
+    ):
+        _extrapolate_array(new_array, current_array, beta)
+    point = smooth.point(current.coefs, current.linear, current.intercept)
+    point.linear = None
+    return point
 
 
 def _extrapolate_array(new, current, beta):
-    """``new + beta * (new - current)`` with one temporary array."""
-    result = np.subtract(new, current)
-    result *= beta
-    result += new
-    return result
+    """``current = new + beta * (new - current)``, in place.
+
+    By blocks of rows, so that no entry-sized temporary is made.
+    """
+    if np.ndim(current) == 0 or current.size < 2:
+        current[...] = new + beta * (new - current)
+        return
+    for rows in row_blocks(current):
+        block = current[rows]
+        block *= -beta
+        block += (1.0 + beta) * new[rows]
 
 
 def _mapping_norm(smooth, point, optimality, lipschitz):

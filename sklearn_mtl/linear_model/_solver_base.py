@@ -13,6 +13,8 @@ __all__ = [
     "evaluate_optimality",
     "gradient_scale",
     "null_gradient",
+    "optimality",
+    "optimality_at",
     "raise_not_finite",
     "warn_not_converged",
 ]
@@ -43,6 +45,10 @@ class Contract:
         it does without them is the solver's business).
     hint : str, default=""
         What to do instead, appended to the message about a penalty.
+    declines : callable or None, default=None
+        ``declines(datafit, penalty)``: whether ``solver="auto"`` should
+        leave a pair that the solver handles to another solver, because the
+        other is faster on it (:meth:`accepts`).
     """
 
     solver: str
@@ -51,6 +57,7 @@ class Contract:
     together: tuple = ()
     optional: tuple = ()
     hint: str = ""
+    declines: object = None
 
     def missing(self, datafit, penalty):
         """Names the datafit and the penalty lack, as two lists."""
@@ -63,8 +70,15 @@ class Contract:
         return datafit_missing, penalty_missing
 
     def accepts(self, datafit, penalty):
-        """Whether the solver can handle this pair."""
-        return not any(self.missing(datafit, penalty))
+        """Whether ``solver="auto"`` picks the solver for this pair.
+
+        The solver can handle the pair, and does not decline it (see
+        ``declines``): :meth:`check` still lets it run a declined pair when
+        it is asked for by name.
+        """
+        if any(self.missing(datafit, penalty)):
+            return False
+        return self.declines is None or not self.declines(datafit, penalty)
 
     def check(self, datafit, penalty):
         """Raise a ValueError naming what the datafit or the penalty lacks.
@@ -165,6 +179,45 @@ def evaluate_optimality(design, datafit, penalty, coefs, Z):
     """
     gradient = design.adjoint(datafit.gradient(Z))
     primal = datafit.value(Z) + penalty.value(coefs)
+    return optimality(primal, gradient, penalty, lambda scale: datafit.dual(Z, scale))
+
+
+def optimality_at(design, datafit, penalty, coefs, linear, intercept):
+    """:func:`evaluate_optimality` at ``Z = linear + intercept``, not formed.
+
+    The datafits compute their value, gradient and dual at ``linear`` plus
+    the intercepts spread over the outputs: the gradient with respect to
+    ``Z`` is the only entry array made (for the built-in datafits).
+    """
+    gradient = design.adjoint(datafit.gradient_at(linear, intercept))
+    primal = datafit.value_at(linear, intercept) + penalty.value(coefs)
+    return optimality(
+        primal,
+        gradient,
+        penalty,
+        lambda scale: datafit.dual_at(linear, intercept, scale),
+    )
+
+
+def optimality(primal, gradient, penalty, dual):
+    """:class:`Optimality` from the primal value and the datafit's gradient.
+
+    Parameters
+    ----------
+    primal : float
+        Primal objective.
+    gradient : ndarray of shape (n_features, n_outputs)
+        Gradient of the datafit with respect to ``W``.
+    penalty : penalty object
+        Penalty of the problem.
+    dual : callable
+        ``dual(scale)``: the datafit's part of the dual objective at the
+        gradient scaled by ``scale`` (``-f*(scale * gradient(Z))``).
+
+    Returns
+    -------
+    optimality : Optimality
+    """
     if not (hasattr(penalty, "dual_norm") and hasattr(penalty, "conjugate")):
         return Optimality(primal, np.nan, gradient)
     dual_norm = penalty.dual_norm(-gradient)
@@ -174,7 +227,7 @@ def evaluate_optimality(design, datafit, penalty, coefs, Z):
     conjugate = penalty.conjugate(-scale * gradient)
     if conjugate is None:
         return Optimality(primal, np.nan, gradient)
-    return Optimality(primal, primal - datafit.dual(Z, scale) + conjugate, gradient)
+    return Optimality(primal, primal - dual(scale) + conjugate, gradient)
 
 
 def warn_not_converged(solver, max_iter, criterion, threshold, what):
