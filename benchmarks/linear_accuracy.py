@@ -137,6 +137,16 @@ def n_iter_scorer(estimator, X, y):
     return float(getattr(final_step(estimator), "n_iter_", np.nan))
 
 
+def stopped_scorer(estimator, X, y):
+    """1 if the solver stopped at ``max_iter`` (a "scorer": it runs in the
+    grid search's workers, whose warnings do not reach the caller)."""
+    model = final_step(estimator)
+    n_iter, max_iter = getattr(model, "n_iter_", None), getattr(model, "max_iter", None)
+    if n_iter is None or max_iter is None:
+        return 0.0
+    return float(n_iter >= max_iter)
+
+
 def pipeline(model, scale=None):
     """``scale`` (a standardization by default), then ``model``."""
     return Pipeline(
@@ -315,7 +325,7 @@ def tune(model, grid, X, Y, cv, scoring, n_jobs):
         model,
         grid,
         cv=cv,
-        scoring={"score": scoring, "n_iter": n_iter_scorer},
+        scoring={"score": scoring, "n_iter": n_iter_scorer, "stopped": stopped_scorer},
         refit="score",
         n_jobs=n_jobs,
     )
@@ -336,8 +346,16 @@ def tune(model, grid, X, Y, cv, scoring, n_jobs):
         "max_inner_n_iter": float(np.nanmax(inner_iters))
         if np.any(np.isfinite(inner_iters))
         else np.nan,
+        # The refit's warnings are caught here; the inner fits' (in workers)
+        # are counted by the "stopped" scorer.
         "convergence_warnings": sum(
             issubclass(w.category, ConvergenceWarning) for w in caught
+        )
+        + int(
+            sum(
+                np.sum(search.cv_results_[f"split{k}_test_stopped"])
+                for k in range(cv.get_n_splits())
+            )
         ),
     }
     return search, info
