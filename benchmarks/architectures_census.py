@@ -368,12 +368,14 @@ def quality(args, command):
     out.mkdir(parents=True, exist_ok=True)
     name = f"{NAME}_bins{args.numeric_bins}" if args.numeric_bins else NAME
     write_csv(rows, out / f"{name}.csv")
-    text = summary(rows, models, task_names, command, wall, args.numeric_bins)
+    text = summary(
+        rows, models, task_names, command, wall, args.numeric_bins, args.n_jobs
+    )
     (out / f"{name}.md").write_text(text)
     print(text)
 
 
-def summary(rows, models, task_names, command, wall, numeric_bins=0):
+def summary(rows, models, task_names, command, wall, numeric_bins=0, n_jobs=2):
     splits = sorted({r["split"] for r in rows})
     n_train = rows[0]["n_train"]
     lines = [
@@ -387,8 +389,8 @@ def summary(rows, models, task_names, command, wall, numeric_bins=0):
         "(dropout 0.5, batch normalization, linear towers), Adam lr 1e-3, batch "
         f"{BATCH_SIZE}, at most {MAX_EPOCHS} epochs, early stopping on the "
         f"internal validation mean ROC-AUC (patience {PATIENCE}, best epoch "
-        "kept); fit time in s per split (torch 1 thread, 2 fits at a time on a "
-        "shared 2-core machine).",
+        f"kept); fit time in s per split (torch 1 thread, {n_jobs} fit(s) at a "
+        "time on a shared 2-core machine).",
         "",
     ]
     if numeric_bins:
