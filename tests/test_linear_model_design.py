@@ -26,6 +26,7 @@ from sklearn_mtl.linear_model import (
     TraceNorm,
     _design,
 )
+from sklearn_mtl.linear_model._bcd import _ColumnStatistics, _WorkingSetProblem
 from sklearn_mtl.linear_model._datafits import Logistic, Squared
 from sklearn_mtl.linear_model._design import (
     DenseDesign,
@@ -358,3 +359,55 @@ def test_school_shaped_fit_touches_only_the_labels(monkeypatch):
     dense = _fit_with("dense", monkeypatch, lasso, X, Y, None)
     assert np.any(coef == 0) and np.any(coef)
     assert_allclose(coef, dense.coef_, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", ["l1", "l21", "dirty"])
+def test_unweighted_labels_give_the_same_solution_on_both_layouts(name, monkeypatch):
+    # Without sample weights every label of a task weighs its task weight:
+    # the epochs on the labels then read no per-label weight (a code path of
+    # their own), and must find the dense layout's solution.
+    X, latent, hidden, _ = _problem(seed=2)
+    Y = _targets("squared", latent, hidden)
+    model = MultiTaskLinearRegressor(
+        PENALTIES[name][0], task_weights=[1, 3, 0.5], **TIGHT
+    )
+    dense = _fit_with("dense", monkeypatch, model, X, Y, None)
+    coef, intercept = dense.coef_.copy(), dense.intercept_.copy()
+    observed = _fit_with("observed", monkeypatch, model, X, Y, None)
+    assert np.any(coef)
+    assert_allclose(observed.coef_, coef, rtol=1e-5, atol=1e-6)
+    assert_allclose(observed.intercept_, intercept, rtol=1e-5, atol=1e-6)
+
+
+def test_uniform_label_epoch_is_the_weighted_epoch():
+    # One compiled epoch on the labels with per-output weights (no per-label
+    # weight read) moves W, the intercepts and the residuals as the epoch
+    # that reads each label's weight, when every label of an output has its
+    # output's weight.
+    X, latent, hidden, _ = _problem(seed=3, n_samples=80)
+    Y = _targets("squared", latent, hidden)
+    mask = ~np.isnan(Y)
+    task_weights = np.array([1.0, 3.0, 0.5])
+    datafit = Squared(np.where(mask, Y, 0.0), mask.astype(float), task_weights)
+    design, datafit = prepare(X, datafit, layout="observed")
+    assert isinstance(design, GatheredDesign) and datafit.uniform_labels
+    features = np.arange(X.shape[1])
+    _, centered, means = _ColumnStatistics(design, datafit).take(features)
+    problem = _WorkingSetProblem(
+        design.working_set(features), datafit, L21(alpha=0.02), centered, means,
+        fit_intercept=True, compiled=True,
+    )  # fmt: skip
+    assert_allclose(problem.output_weights, task_weights)
+    runs = []
+    for output_weights in (problem.output_weights, None):
+        coefs = np.zeros((1, X.shape[1], 3))
+        state = problem.state(coefs, datafit.null_intercept())
+        for _ in range(3):
+            problem.design.epoch(
+                problem.weights, state.residuals, coefs, state.intercept,
+                datafit.normalizer, output_weights, *problem.kernel_arguments,
+            )  # fmt: skip
+        runs.append((coefs, state.intercept, state.residuals))
+    assert np.any(runs[0][0])
+    for uniform, weighted in zip(*runs, strict=True):
+        assert_allclose(uniform, weighted, rtol=1e-12, atol=1e-12)

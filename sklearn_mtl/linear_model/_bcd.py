@@ -378,8 +378,10 @@ class _WorkingSetProblem:
             )  # fmt: skip
             # The compiled epochs want the weights as they store residuals.
             self.weights = datafit.kernel_weights(design)
-            # Every entry of an output weighs the same: a rank-one update.
-            self.output_weights = datafit.output_weights if datafit.uniform else None
+            # Every entry of an output weighs the same: a rank-one update
+            # (dense entries), or updates that read no per-label weight.
+            uniform = datafit.uniform or datafit.uniform_labels
+            self.output_weights = datafit.output_weights if uniform else None
 
     def state(self, coefs, intercept):
         """A fresh state at ``coefs`` (intercepts made optimal where exact)."""

@@ -109,16 +109,20 @@ _STRUCTURE_ATTRIBUTES = """\
 """
 
 
-def classification_outputs(result, datafit, targets, constant_classes):
+def classification_outputs(
+    result, output_task, classes, single_output, constant_classes
+):
     """``coef_``, ``intercept_``, ``classes_``... of a solution of the logistic datafit.
 
     The intercepts of a task with a constant model are 0, and those of a
     multiclass task sum to 0 (the multinomial loss is blind to a shift of all
-    of them: this is the solution so normalized).
+    of them: this is the solution so normalized). It takes the targets'
+    classes, not the targets: a fit (or a fold of a path) does not keep their
+    ``(n_samples, n_tasks)`` arrays alive while it solves.
     """
-    output_task = datafit.output_task
+    task_classes = classes
     intercept = result.intercept.copy()
-    for t, classes in enumerate(targets.classes):
+    for t, classes in enumerate(task_classes):
         outputs = output_task == t
         if t in constant_classes:
             intercept[outputs] = 0.0
@@ -129,7 +133,7 @@ def classification_outputs(result, datafit, targets, constant_classes):
         "output_task_": output_task,
         "coef_": result.coefs.sum(axis=0).T.copy(),
         "intercept_": intercept,
-        "classes_": targets.classes[0] if targets.single_output else targets.classes,
+        "classes_": task_classes[0] if single_output else task_classes,
     }
 
 
@@ -277,8 +281,11 @@ class _ClassifierBase(
         weights = observed_weights(mask, sample_weight)
         # m counts every observed label, those of a single-class task too.
         normalizer = label_normalizer(weights)
-        codes = np.where(mask, values, 0).astype(np.intp)
         n_classes = [classes.size for classes in targets.classes]
+        # The class codes in the smallest integer type, written straight from
+        # the float codes (no wide float64 or intp intermediate).
+        codes = np.zeros(mask.shape, np.min_scalar_type(max(max(n_classes) - 1, 1)))
+        np.copyto(codes, values, casting="unsafe", where=mask)
         constant_classes = {}
         for t, classes in enumerate(targets.classes):
             weighted = np.unique(codes[weights[:, t] > 0, t])
@@ -297,8 +304,9 @@ class _ClassifierBase(
         datafit = Logistic(codes, n_classes, weights, task_weights, normalizer)
         outputs = partial(
             classification_outputs,
-            datafit=datafit,
-            targets=targets,
+            output_task=datafit.output_task,
+            classes=targets.classes,
+            single_output=targets.single_output,
             constant_classes=constant_classes,
         )
         return FitProblem(X, datafit, targets.n_tasks, fitted, outputs)

@@ -146,6 +146,17 @@ class _Datafit:
         )
 
     @cached_property
+    def uniform_labels(self):
+        """Every label observed with weight 1 (the observed-labels layout).
+
+        The compiled epochs on the labels then weigh each output's labels by
+        its task weight alone.
+        """
+        return self.layout.kind != "dense" and bool(
+            np.all(self.observed_weights == 1.0)
+        )
+
+    @cached_property
     def totals(self):
         """Total sample weight of each output's observed labels."""
         return self.layout.sums(self.observed_weights)

@@ -462,7 +462,9 @@ class GatheredDesign:
     ):  # fmt: skip
         """One compiled epoch of a weighted squared loss on the labels.
 
-        ``output_weights`` is ignored (see :meth:`DenseDesign.epoch`).
+        ``output_weights`` is None, or the weight of each output when every
+        label of an output has that weight (dense ``X``: the residual updates
+        then read no per-label weight; see :meth:`DenseDesign.epoch`).
         """
         layout = self.layout
         if self.sparse:
@@ -471,9 +473,12 @@ class GatheredDesign:
                 X.indptr, X.indices, X.data, layout.offsets, layout.outputs,
                 weights, float(normalizer), residuals, coefs, intercept, *rest,
             )  # fmt: skip
+        uniform = output_weights is not None
+        if not uniform:
+            output_weights = np.ones(coefs.shape[2])
         return observed_epoch_dense(
-            self.X.T, layout.offsets, weights, float(normalizer), residuals,
-            coefs, intercept, *rest,
+            self.X.T, layout.offsets, weights, output_weights, uniform,
+            float(normalizer), residuals, coefs, intercept, *rest,
         )  # fmt: skip
 
     def column_gradient(self, j, G):
