@@ -249,6 +249,83 @@ def test_gated_module_reads_the_inputs_in_the_lookahead():
     assert np.isfinite(affinity.affinity_).all()
 
 
+def _mixed_targets(seed=0, n_samples=90):
+    """A regression, a multiclass, a binary and a one-class task, some missing."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_samples, 4))
+    Z = X @ rng.normal(size=(4, 3))
+    Y = np.column_stack(
+        [
+            Z[:, 0] + 0.1 * rng.normal(size=n_samples),
+            np.digitize(Z[:, 1], [-0.5, 0.5]).astype(float),
+            (Z[:, 2] > 0).astype(float),
+            np.ones(n_samples),  # one class: a task without output
+        ]
+    )
+    Y[rng.random(Y.shape) < 0.2] = np.nan
+    return X, Y
+
+
+@pytest.mark.parametrize(
+    "net",
+    [
+        # affine heads: the moves follow from the readout (several columns
+        # for the multiclass task, none for the one-class task)
+        MultiTaskNet(module__hidden_units=(8,), batch_size=30),
+        # gated module: the copies of the representation run the towers
+        MultiTaskNet(module=MMoE, module__n_experts=2, batch_size=30),
+        # hidden heads: the dense route
+        MultiTaskNet(module__head_hidden_units=(4,), batch_size=30),
+    ],
+    ids=["readout", "gated", "hidden-heads"],
+)
+@pytest.mark.filterwarnings("ignore:Task 3 has a single class:UserWarning")
+@pytest.mark.filterwarnings("ignore:No training batch held:UserWarning")
+def test_lookahead_in_blocks_of_copies_equals_all_copies_at_once(net, monkeypatch):
+    # The lookahead scores the n_tasks + 1 copies of a batch a block at a
+    # time (bounded memory); one copy per block must give what one block of
+    # every copy gives.
+    from sklearn_mtl.task_selection import _recorder
+
+    X, Y = _mixed_targets()
+    net = net.set_params(
+        task_types=["continuous", "multiclass", "binary", "binary"],
+        verbose=0,
+        torch_num_threads=1,
+    )
+    results = {}
+    for budget in (10**9, 1):
+        monkeypatch.setattr(_recorder, "BLOCK_ELEMENTS", budget)
+        affinity = TaskAffinity(net, max_epochs=2, random_state=0).fit(X, Y)
+        results[budget] = affinity.affinity_
+    assert np.isfinite(results[1][:3, :3]).all()
+    np.testing.assert_allclose(results[1], results[10**9], rtol=1e-5, atol=1e-7)
+
+
+def test_output_moves_of_a_block_of_tasks_are_those_of_every_task():
+    # moves[i] = (output_grads masked to task i's columns) @ W_sel @ W.T,
+    # computed here densely for every task at once.
+    from sklearn_mtl.task_selection._recorder import TaskGradients
+
+    rng = np.random.default_rng(0)
+    gradients = TaskGradients.__new__(TaskGradients)
+    gradients.tasks = [0, 1, 2, 3]
+    column_rows = torch.tensor([0, 1, 1, 1, 3])  # task 2 has no column
+    gradients.column_rows = column_rows
+    gradients.output_grads = torch.tensor(rng.normal(size=(6, 5)))
+    gradients.readout = torch.tensor(rng.normal(size=(7, 3)))
+    gradients.selected_readout = gradients.readout[[0, 2, 3, 4, 6]]
+    mask = column_rows[None, :] == torch.arange(4)[:, None]
+    expected = (gradients.output_grads[None] * mask[:, None]) @ (
+        gradients.selected_readout @ gradients.readout.T
+    )
+    for start, stop in [(0, 4), (0, 1), (1, 2), (1, 3), (2, 3), (2, 4), (3, 4)]:
+        torch.testing.assert_close(
+            gradients.output_moves(start, stop), expected[start:stop]
+        )
+    torch.testing.assert_close(gradients.output_moves(), expected)
+
+
 def test_default_net_follows_the_task_types():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 3))

@@ -425,6 +425,77 @@ def test_allow_unlabelled_tasks():
     assert values.size == 0
 
 
+@pytest.mark.parametrize(
+    "target_type", ["continuous", CLF, "auto", ["continuous", "binary"]]
+)
+def test_float64_y_that_holds_its_values_is_not_copied(target_type):
+    # 0/1 labels are their own codes: the values are Y, read-only.
+    Y = np.array([[0.0, 1.0], [np.nan, 0.0], [1.0, np.nan], [1.0, 1.0]])
+    targets = check_multitask_targets(Y, target_type=target_type)
+    assert np.shares_memory(targets.values, Y)
+    assert not targets.values.flags.writeable
+    assert Y.flags.writeable  # Y itself is left as it was
+    assert_array_equal(targets.mask, ~np.isnan(Y))
+    assert_array_equal(targets.values, Y)
+    with pytest.raises(ValueError, match="read-only"):
+        targets.values[0, 0] = 2.0
+    # 1-D Y: a (n_samples, 1) view
+    single_type = target_type if isinstance(target_type, str) else target_type[:1]
+    single = check_multitask_targets(Y[:, 0], target_type=single_type)
+    assert single.values.shape == (4, 1) and np.shares_memory(single.values, Y)
+
+
+def test_values_are_copied_from_the_first_task_whose_codes_differ():
+    # Task 0 holds its codes, task 1 does not ({1, 2} -> {0, 1}); task 2
+    # again does, and must keep them in the copy.
+    Y = np.array(
+        [[0.0, 1.0, 1.0], [1.0, 2.0, np.nan], [np.nan, 2.0, 0.0], [1.0, np.nan, 1.0]]
+    )
+    original = Y.copy()
+    targets = check_multitask_targets(Y, target_type=CLF)
+    assert not np.shares_memory(targets.values, Y)
+    assert targets.values.flags.writeable
+    expected = Y.copy()
+    expected[:, 1] = [0.0, 1.0, 1.0, np.nan]
+    assert_array_equal(targets.values, expected)
+    assert_array_equal(Y, original)
+    assert_codes_index_classes(targets, Y)
+    # int Y, a missing_label marker, a DataFrame: copies as before
+    for Y_other, kwargs in [
+        (np.array([[0, 1], [1, 0]]), {}),
+        (np.array([[0.0, -1.0], [1.0, 0.0]]), {"missing_label": -1.0}),
+        (pd.DataFrame({"a": [0.0, 1.0], "b": [1.0, 0.0]}), {}),
+    ]:
+        other = check_multitask_targets(Y_other, target_type=CLF, **kwargs)
+        assert not np.shares_memory(other.values, np.asarray(Y_other))
+        assert other.values.dtype == np.float64
+    assert np.isnan(
+        check_multitask_targets(
+            np.array([[0.0, -1.0], [1.0, 0.0]]), target_type=CLF, missing_label=-1.0
+        ).values[0, 1]
+    )
+
+
+def test_check_multitask_targets_allocates_little_beyond_the_mask():
+    # The validation of a float64 Y of 0/1 labels (ToxCast's) holds the mask
+    # (one byte per entry) and one task's labels at a time, not a float copy
+    # of Y (eight bytes per entry).
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    Y = (rng.random((2000, 300)) < 0.3).astype(float)
+    Y[rng.random(Y.shape) < 0.7] = np.nan
+    for target_type in ("continuous", CLF):
+        tracemalloc.start()
+        try:
+            targets = check_multitask_targets(Y, target_type=target_type)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 0.25 * Y.nbytes, f"peak {peak / Y.nbytes:.2f} times Y"
+        assert np.shares_memory(targets.values, Y)
+
+
 def test_observed_and_labels():
     Y = np.array([["b", None], [None, "x"], ["a", "y"], ["b", "x"]], dtype=object)
     targets = check_multitask_targets(Y, target_type=CLF)

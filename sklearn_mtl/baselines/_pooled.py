@@ -44,12 +44,20 @@ class _PooledTaskBase(BaseEstimator):
             X, y, sample_weight
         )
         observed = [targets.labels(t) for t in range(targets.n_tasks)]
+        sizes = [task_rows.size for task_rows, _ in observed]
         rows = np.concatenate([task_rows for task_rows, _ in observed])
-        task = np.repeat(
-            np.arange(targets.n_tasks), [task_rows.size for task_rows, _ in observed]
-        )
         labels = self._pool_labels([task_labels for _, task_labels in observed])
-        weights = combine_weights(sample_weight, rows, task_weights[task])
+        del observed, targets  # the stacked copies replace them
+        # Each stacked label's task weight (a scalar when they are all 1).
+        label_task_weights = (
+            1.0 if np.all(task_weights == 1.0) else np.repeat(task_weights, sizes)
+        )
+        weights = combine_weights(sample_weight, rows, label_task_weights)
+        del label_task_weights
+        # Each stacked label's task, for the task indicator only.
+        task = (
+            np.repeat(np.arange(len(sizes)), sizes) if self.add_task_indicator else None
+        )
         if self.estimator is None and not self.add_task_indicator:
             # The default estimator's loss is a weighted sum over its training
             # rows: the labels of a sample merge into one row per distinct

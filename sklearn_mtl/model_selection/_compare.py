@@ -49,7 +49,14 @@ def _named_estimators(estimators):
     return names, [estimator for _, estimator in pairs]
 
 
-def _fit_and_score(estimator, X, Y, train, test, spec, fit_params, *, log=None):
+def _fit_and_score(
+    estimator, X, Y, train, test, spec, fit_params, *, log=None, keep=False
+):
+    """Fit on ``train``, score on ``test``: ``(scores, fit_time, estimator)``.
+
+    The fitted estimator is returned only when ``keep`` (None otherwise): the
+    folds' models are not held until every fit has ended.
+    """
     start = time.perf_counter()
     fit_params = _check_method_params(X, params=fit_params, indices=train)
     estimator.fit(_safe_indexing(X, train), _safe_indexing(Y, train), **fit_params)
@@ -57,12 +64,13 @@ def _fit_and_score(estimator, X, Y, train, test, spec, fit_params, *, log=None):
     Y_pred = get_response(estimator, _safe_indexing(X, test), spec.response_method)
     kwargs = {"multioutput": "raw_values", **estimator_metric_kwargs(spec, estimator)}
     scores = np.atleast_1d(spec.function(_safe_indexing(Y, test), Y_pred, **kwargs))
+    del Y_pred
     if log is not None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN fold
             mean = np.nanmean(scores)
         print(f"{log}: fit {fit_time:.1f} s, mean score {mean:.4f}", flush=True)
-    return scores, fit_time, estimator
+    return scores, fit_time, estimator if keep else None
 
 
 def _routing_enabled():
@@ -254,6 +262,15 @@ def compare_estimators(
         missing_label=missing_label,
         allow_unlabelled_tasks=True,
     )
+    # Only the number of tasks and their names are needed from here on: the
+    # validated values are not held while the estimators fit.
+    n_tasks = targets.n_tasks
+    task_names = (
+        list(targets.task_names)
+        if targets.task_names is not None
+        else [f"task {t}" for t in range(n_tasks)]
+    )
+    del targets
     if isinstance(cv, Integral):
         if groups is not None or (_routing_enabled() and "groups" in params):
             cv = GroupKFold(n_splits=cv)
@@ -273,14 +290,13 @@ def compare_estimators(
             spec,
             fit_params[e],
             log=f"[{names[e]}] fold {k + 1}/{len(splits)}" if verbose > 0 else None,
+            keep=return_estimator,
         )
         for e, estimator in enumerate(estimators)
         for k, (train, test) in enumerate(splits)
     )
     shape = (len(estimators), len(splits))
-    scores = np.array([score for score, _, _ in outputs]).reshape(
-        *shape, targets.n_tasks
-    )
+    scores = np.array([score for score, _, _ in outputs]).reshape(*shape, n_tasks)
     fit_times = np.array([fit_time for _, fit_time, _ in outputs]).reshape(shape)
     fitted = None
     if return_estimator:
@@ -288,11 +304,6 @@ def compare_estimators(
             [outputs[e * len(splits) + k][2] for k in range(len(splits))]
             for e in range(len(estimators))
         ]
-    task_names = (
-        list(targets.task_names)
-        if targets.task_names is not None
-        else [f"task {t}" for t in range(targets.n_tasks)]
-    )
     metric = scoring if isinstance(scoring, str) else spec.function.__name__
     test_train_ratio = float(
         np.mean([len(test) / len(train) for train, test in splits])

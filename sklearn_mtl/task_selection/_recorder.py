@@ -216,17 +216,40 @@ class AffinityRecorder(TaskWeighting):
         inputs, task_losses = self._batch
         self._batch = None
         y_pred = step.y_pred.detach()
-        if gradients.readout is not None:
-            # Affine heads: the outputs move by the step times the readout.
-            moves = gradients.output_moves()
-            outputs = y_pred - steps.view(-1, 1, 1).to(moves) * moves
-            outputs = torch.cat([y_pred.unsqueeze(0), outputs])
-        else:
-            outputs = _moved_outputs(step, gradients.rows().matrix(), steps, inputs)
-        with torch.no_grad():
-            losses = _batched(task_losses, outputs)
+        # Copy 0 is the unmoved batch, copy 1 + r the batch moved along row r.
+        # The copies' outputs and losses are formed a block of copies at a
+        # time (BLOCK_ELEMENTS), not all n_tasks + 1 at once: their memory
+        # does not grow with the number of tasks.
+        n_copies = len(gradients.tasks) + 1
+        size = max(y_pred.numel(), step.representation_input.numel())
+        block = _block_size(n_copies, size)
+        losses = []
+        for start in range(0, n_copies, block):
+            stop = min(start + block, n_copies)
+            if gradients.readout is not None:
+                outputs = _moved_readout_outputs(y_pred, gradients, steps, start, stop)
+            else:
+                outputs = _moved_outputs(step, gradients, steps, inputs, start, stop)
+            with torch.no_grad():
+                losses.append(_batched(task_losses, outputs))
+        losses = torch.cat(losses) if len(losses) > 1 else losses[0]
         before, after = losses[0], losses[1:]
         return 1.0 - after / torch.where(before > 0, before, torch.nan)
+
+
+#: Elements of one block of copies of a batch's outputs (or representation)
+#: in the lookahead (2**19: 2 MB of float32). The copies are formed and
+#: scored a block at a time, so that the lookahead holds a few times this
+#: many floats (the loss's intermediates) whatever the number of tasks; on
+#: ToxCast (617 tasks, batches of 128) 6 copies per block instead of 618 at
+#: once. Smaller blocks cost more calls of the loss for no memory saved.
+BLOCK_ELEMENTS = 2**19
+
+
+def _block_size(n_copies, copy_size, budget=None):
+    """Copies per block: as many as fit in ``budget`` elements, at least one."""
+    budget = BLOCK_ELEMENTS if budget is None else budget
+    return max(1, min(n_copies, budget // max(copy_size, 1)))
 
 
 class TaskGradients:
@@ -286,37 +309,86 @@ class TaskGradients:
         """The gradients, one row per task (DenseGradients or ReadoutGradients)."""
         return self._rows
 
-    def output_moves(self):
+    def output_moves(self, start=0, stop=None):
         """How a unit step along each task's gradient moves the outputs.
 
         With affine heads, moving row ``b``'s representation by ``g_ib``
-        moves its outputs by ``g_ib @ readout.T``.
+        moves its outputs by ``g_ib @ readout.T``, where ``g_ib`` sums
+        ``output_grads[b, c] * selected_readout[c]`` over the columns ``c`` of
+        task ``i``.
+
+        Parameters
+        ----------
+        start, stop : int
+            The rows (tasks) ``start`` to ``stop - 1`` (None: to the last).
 
         Returns
         -------
-        moves : Tensor of shape (n_rows, batch, n_outputs)
+        moves : Tensor of shape (stop - start, batch, n_outputs)
         """
-        n_rows = len(self.tasks)
-        mask = self.column_rows.unsqueeze(0) == torch.arange(
-            n_rows, device=self.column_rows.device
-        ).unsqueeze(1)
-        per_task = self.output_grads.unsqueeze(0) * mask.unsqueeze(1)
-        return per_task @ (self.selected_readout @ self.readout.T)
+        stop = len(self.tasks) if stop is None else stop
+        column_rows = self.column_rows
+        # The columns of a task are contiguous, in the order of the tasks.
+        first, last = torch.searchsorted(
+            column_rows, torch.tensor([start, stop], device=column_rows.device)
+        ).tolist()
+        grads = self.output_grads[:, first:last]
+        readout = self.selected_readout[first:last] @ self.readout.T
+        rows = torch.arange(start, stop, device=column_rows.device)
+        if torch.equal(column_rows[first:last], rows):
+            # One column per task: each move is an outer product.
+            return grads.T.unsqueeze(-1) * readout.unsqueeze(1)
+        mask = column_rows[first:last].unsqueeze(0) == rows.unsqueeze(1)
+        per_task = grads.unsqueeze(0) * mask.unsqueeze(1)
+        return per_task @ readout
 
 
-def _moved_outputs(step, rows, steps, inputs):
-    """The outputs of the representation moved along each row, and unmoved.
+def _moved_readout_outputs(y_pred, gradients, steps, start, stop):
+    """Copies ``start`` to ``stop - 1`` of the outputs with affine heads.
 
-    Computed in evaluation mode (no dropout noise between the copies).
+    Copy 0 is ``y_pred``; copy ``1 + r`` is ``y_pred`` moved along row ``r``
+    by ``steps[r]``.
 
     Returns
     -------
-    outputs : Tensor of shape (n_rows + 1, batch, n_outputs)
+    outputs : Tensor of shape (stop - start, batch, n_outputs)
+    """
+    parts = []
+    if start == 0:
+        parts.append(y_pred.unsqueeze(0))
+        start = 1
+    if stop > start:
+        moves = gradients.output_moves(start - 1, stop - 1)
+        scale = steps[start - 1 : stop - 1].view(-1, 1, 1).to(moves)
+        parts.append(y_pred - scale * moves)
+    return torch.cat(parts) if len(parts) > 1 else parts[0]
+
+
+def _moved_outputs(step, gradients, steps, inputs, start=0, stop=None):
+    """Copies ``start`` to ``stop - 1`` of the outputs of the representation.
+
+    Copy 0 is the representation unmoved, copy ``1 + r`` the representation
+    moved along row ``r`` of the gradients by ``steps[r]``. Computed in
+    evaluation mode (no dropout noise between the copies).
+
+    Returns
+    -------
+    outputs : Tensor of shape (stop - start, batch, n_outputs)
     """
     z = step.representation_input.detach()
-    n_rows = len(rows)
-    moves = rows.view(n_rows, *z.shape) * steps.view(-1, *[1] * z.ndim).to(z)
-    copies = torch.cat([z.unsqueeze(0), z.unsqueeze(0) - moves])
+    stop = len(gradients.tasks) + 1 if stop is None else stop
+    parts = []
+    first = start
+    if first == 0:
+        parts.append(z.unsqueeze(0))
+        first = 1
+    if stop > first:
+        rows = gradients.rows().matrix()[first - 1 : stop - 1]
+        n_rows = len(rows)
+        scale = steps[first - 1 : stop - 1].view(-1, *[1] * z.ndim).to(z)
+        parts.append(z.unsqueeze(0) - rows.view(n_rows, *z.shape) * scale)
+    copies = torch.cat(parts) if len(parts) > 1 else parts[0]
+    n_copies = stop - start
     module = step.module
     training = module.training
     with torch.no_grad():
@@ -324,12 +396,12 @@ def _moved_outputs(step, rows, steps, inputs):
             module.eval()
         try:
             outputs = module.task_outputs(
-                copies.flatten(0, 1), _repeat(inputs, n_rows + 1)
+                copies.flatten(0, 1), _repeat(inputs, n_copies)
             )
         finally:
             if training:
                 module.train()
-    return outputs.view(n_rows + 1, *step.y_pred.shape)
+    return outputs.view(n_copies, *step.y_pred.shape)
 
 
 def _cosines(gramian):

@@ -40,7 +40,10 @@ class MultiTaskTargets:
     ----------
     values : ndarray of shape (n_samples, n_tasks), dtype float64
         For a continuous task, the labels; for a classification task, the index
-        of each label in ``classes[t]``. Missing entries are NaN.
+        of each label in ``classes[t]``. Missing entries are NaN. A read-only
+        view of ``Y`` when ``Y`` is a float64 ndarray that holds these values
+        already (no ``missing_label``; classes, if any, ``0, 1, ...``), so
+        that no copy of ``Y``'s size is made; copy it to modify it.
     mask : ndarray of shape (n_samples, n_tasks), dtype bool
         True where the label of a task is observed.
     classes : list or None
@@ -262,7 +265,9 @@ def check_multitask_targets(
     Returns
     -------
     targets : MultiTaskTargets
-        The encoded values, the masks of observed labels, the per-task classes
+        The encoded values (a read-only view of a float64 ``Y`` that holds
+        them already, see :class:`MultiTaskTargets`), the masks of observed
+        labels, the per-task classes
         (``classes`` is None with ``target_type="continuous"``; otherwise one
         entry per task, None for a continuous task), the type of each task,
         the task names and whether ``Y`` was 1-D.
@@ -342,7 +347,10 @@ def check_multitask_targets(
         )
     requested = _requested_types(target_type, len(columns), task_names)
 
-    values = np.full((n_rows, len(columns)), np.nan)
+    # Where Y already holds the values (float64, NaN exactly where missing,
+    # each label equal to its code), they are a read-only view of Y: no
+    # copy of Y's size. The copy is made at the first column that differs.
+    values = _EncodedValues(Y, n_rows, len(columns), missing_label)
     mask = np.zeros((n_rows, len(columns)), dtype=bool)
     classes, task_types = [], []
     for t, column in enumerate(columns):
@@ -364,7 +372,7 @@ def check_multitask_targets(
             classes.append(None)
             task_types.append("continuous")
             if labels.size:
-                values[observed, t] = _as_continuous(labels, name)
+                values.set(t, observed, labels, _as_continuous(labels, name))
             continue
         if labels.size == 0:
             task_classes, codes = np.array([], dtype=column.dtype), np.array([])
@@ -379,15 +387,58 @@ def check_multitask_targets(
         if kind == "classification":  # the number of classes decides
             kind = "binary" if task_classes.size <= 2 else "multiclass"
         task_types.append(kind)
-        values[observed, t] = codes
+        if labels.size:
+            values.set(t, observed, labels, codes)
     return MultiTaskTargets(
-        values=values,
+        values=values.array(),
         mask=mask,
         classes=None if _all_continuous(target_type) else classes,
         task_names=task_names,
         single_output=single_output,
         task_types=tuple(task_types),
     )
+
+
+class _EncodedValues:
+    """The ``values`` of :class:`MultiTaskTargets`, filled column by column.
+
+    A float64 ndarray ``Y`` without a ``missing_label`` has NaN exactly where
+    a label is missing: while every column's encoded labels equal ``Y``'s,
+    the values are ``Y`` itself (returned as a read-only view). The first
+    column that differs makes the copy.
+    """
+
+    def __init__(self, Y, n_rows, n_tasks, missing_label):
+        self._source = None
+        self._array = None
+        if (
+            isinstance(Y, np.ndarray)
+            and Y.dtype == np.float64
+            and (
+                missing_label is None
+                or (isinstance(missing_label, float) and np.isnan(missing_label))
+            )
+        ):
+            self._source = Y.reshape(n_rows, n_tasks)
+        else:
+            self._array = np.full((n_rows, n_tasks), np.nan)
+
+    def set(self, task, observed, labels, encoded):
+        """Task ``task``'s ``encoded`` labels at the ``observed`` rows."""
+        if self._array is None:
+            if labels.dtype == np.float64 and np.array_equal(encoded, labels):
+                return
+            self._array = np.array(self._source, dtype=np.float64, order="C")
+            self._source = None
+        self._array[observed, task] = encoded
+
+    def array(self):
+        """The values, an ndarray of shape (n_samples, n_tasks)."""
+        if self._array is not None:
+            return self._array
+        view = self._source.view()
+        view.flags.writeable = False
+        return view
 
 
 def _all_continuous(target_type):
