@@ -9,9 +9,6 @@ in every setting.
 """
 
 import os
-import subprocess
-import sys
-import textwrap
 from contextlib import ExitStack
 
 import numpy as np
@@ -129,18 +126,16 @@ def test_seeded_fits_on_dask_threads_equal_sequential_fits():
     assert_all_equal(list(threaded), sequential)
 
 
-def test_seeded_fit_in_a_fresh_process_equals_this_one(tmp_path):
-    script = textwrap.dedent(
-        f"""
+def test_seeded_fit_in_a_fresh_process_equals_this_one(tmp_path, fresh_interpreter):
+    script = f"""
         import sys
         import numpy as np
         sys.path.insert(0, {os.path.dirname(__file__)!r})
         from test_neural_determinism import fit_predict
         np.save(sys.argv[1], fit_predict(3))
         """
-    )
     path = tmp_path / "predictions.npy"
-    subprocess.run([sys.executable, "-c", script, str(path)], check=True, timeout=120)
+    fresh_interpreter.run(script, path)
     np.testing.assert_array_equal(np.load(path), fit_predict(3))
 
 

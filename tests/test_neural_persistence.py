@@ -8,9 +8,6 @@ and the same training when it continues), also in a fresh Python process, and
 import io
 import json
 import pickle
-import subprocess
-import sys
-import textwrap
 import zipfile
 
 import joblib
@@ -425,7 +422,9 @@ def test_save_params_f_fitted_errors(tmp_path):
 
 
 # ------------------------------------------------- 4. in a fresh process
-def test_every_route_gives_the_same_predictions_in_a_fresh_process(tmp_path):
+def test_every_route_gives_the_same_predictions_in_a_fresh_process(
+    tmp_path, fresh_interpreter
+):
     expected = {}
     for kind in NETS:
         net, X, _ = fitted(kind)
@@ -441,8 +440,7 @@ def test_every_route_gives_the_same_predictions_in_a_fresh_process(tmp_path):
             f_params=tmp_path / f"{kind}.pt",
             f_fitted=tmp_path / f"{kind}.json",
         )
-    script = textwrap.dedent(
-        f"""
+    script = f"""
         import pickle, sys
         import joblib, numpy as np, skops.io as sio
         from sklearn_mtl.neural import (
@@ -465,10 +463,7 @@ def test_every_route_gives_the_same_predictions_in_a_fresh_process(tmp_path):
                 Y = net.predict(X)
                 np.save(f"{{folder}}/{{kind}}_{{route}}.npy", Y, allow_pickle=True)
         """
-    )
-    subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path)], check=True, timeout=120
-    )
+    fresh_interpreter.run(script, tmp_path)
     for kind, want in expected.items():
         for route in ("pickle", "joblib", "skops", "save_params"):
             got = np.load(tmp_path / f"{kind}_{route}.npy", allow_pickle=True)
