@@ -588,6 +588,10 @@ def settings(estimator):
         )
         decay = params.get("optimizer__weight_decay", 0)
         parts.append(f"optimizer__weight_decay={decay}")
+        plateau = getattr(estimator, "LR_PLATEAU", None)
+        if plateau is not None and params.get("callbacks__lr_scheduler", 0) is not None:
+            shown = ", ".join(f"{k}={v}" for k, v in plateau.items())
+            parts.append(f"lr_scheduler: ReduceLROnPlateau({shown}) on valid_loss")
     return ", ".join(parts)
 
 

@@ -6,6 +6,7 @@ import re
 import numpy as np
 import pytest
 import sklearn
+import torch
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, cross_validate
 from skorch.callbacks import Callback, Checkpoint
@@ -182,6 +183,45 @@ def test_early_stopping_false_trains_all_rows_for_max_epochs(data):
     assert "valid_loss" not in net.history[-1]
     assert_array_equal(net.predict(X), no_split.predict(X))
     assert no_split.best_epoch_ is None and no_split.n_iter_ == 7
+
+
+def test_regressor_halves_the_rate_on_a_validation_plateau(data):
+    """The regressor's default schedule is torch's ReduceLROnPlateau(factor=0.5,
+    patience=3) fed the validation losses of the history."""
+    X, Y = data
+    net = MultiTaskNetRegressor(**{**NET, "n_iter_no_change": 30, "max_epochs": 30})
+    net.fit(X, Y)
+    param = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([param], lr=NET["lr"])
+    reference = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        optimizer, factor=0.5, patience=3
+    )
+    expected = []
+    for loss in net.history[:, "valid_loss"]:
+        expected.append(optimizer.param_groups[0]["lr"])
+        reference.step(loss)
+    assert_allclose(net.history[:, "event_lr"], expected)
+    assert expected[-1] < NET["lr"] / 2  # halved at least twice
+    assert net.optimizer_.param_groups[0]["lr"] == optimizer.param_groups[0]["lr"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"callbacks__lr_scheduler": None}, {"early_stopping": False}],
+    ids=["turned-off", "no-validation"],
+)
+def test_regressor_rate_constant_without_the_schedule_or_validation(data, params):
+    X, Y = data
+    net = MultiTaskNetRegressor(**{**NET, "max_epochs": 8, **params}).fit(X, Y)
+    assert "event_lr" not in net.history[-1]
+    assert net.optimizer_.param_groups[0]["lr"] == NET["lr"]
+
+
+def test_classifier_keeps_a_constant_rate(classification_data):
+    X, Y = classification_data
+    net = MultiTaskNetClassifier(**{**NET, "max_epochs": 3}).fit(X, Y)
+    assert "lr_scheduler" not in dict(net.callbacks_)
+    assert net.optimizer_.param_groups[0]["lr"] == NET["lr"]
 
 
 def test_auto_uses_a_user_split(data):

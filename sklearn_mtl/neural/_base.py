@@ -10,7 +10,7 @@ import torch
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
-from skorch.callbacks import EpochTimer, PrintLog
+from skorch.callbacks import EpochTimer, LRScheduler, PrintLog
 from skorch.dataset import Dataset, unpack_data
 from skorch.utils import to_tensor
 
@@ -63,6 +63,11 @@ class BaseMultiTaskNet(PersistentNetMixin, TrainingSettingsMixin, NeuralNet):
     #: ``module__<name>`` is set: defaults of the net (the classifier's
     #: ``batch_norm=True`` and ``dropout=0.5``), not of the module.
     MODULE_DEFAULTS = MappingProxyType({})
+    #: Arguments of torch's ``ReduceLROnPlateau`` on the validation loss, the
+    #: net's default callback ``"lr_scheduler"`` (``ValidationPlateau``),
+    #: or None for a constant learning rate: the regressor's
+    #: ``factor=0.5, patience=3``. ``callbacks__lr_scheduler=None`` turns it off.
+    LR_PLATEAU = None
 
     def __init__(
         self,
@@ -547,10 +552,14 @@ class BaseMultiTaskNet(PersistentNetMixin, TrainingSettingsMixin, NeuralNet):
         if hasattr(self, "n_tasks_"):
             for prefix in per_task_prefixes:
                 hidden.extend(self.task_history_keys(prefix))
+        schedule = []
+        if self.LR_PLATEAU is not None:
+            schedule = [("lr_scheduler", ValidationPlateau(**self.LR_PLATEAU))]
         return [
             ("epoch_timer", EpochTimer()),
             ("per_task_loss", PerTaskLoss()),
             *scoring,
+            *schedule,
             ("print_log", PrintLog(keys_ignored=hidden)),
             ("loss_divergence", LossDivergence()),
             ("early_stopping", BestEpochStopping()),
@@ -836,6 +845,35 @@ class BaseMultiTaskNet(PersistentNetMixin, TrainingSettingsMixin, NeuralNet):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+class ValidationPlateau(LRScheduler):
+    """skorch's ``LRScheduler`` with torch's ``ReduceLROnPlateau`` on ``valid_loss``.
+
+    The learning rate is multiplied by ``factor`` after ``patience`` epochs
+    without a lower validation loss; the rate of each epoch is in the history
+    (``event_lr``). In a fit without validation rows the rate stays constant.
+    Each ``fit`` or ``partial_fit`` starts a new count of epochs without
+    improvement from the optimizer's current rate.
+
+    Parameters
+    ----------
+    **kwargs
+        Arguments of ``ReduceLROnPlateau`` (``factor``, ``patience``...).
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(policy="ReduceLROnPlateau", monitor="valid_loss", **kwargs)
+
+    def on_epoch_end(self, net, **kwargs):
+        if "valid_loss" in net.history[-1]:
+            super().on_epoch_end(net, **kwargs)
+
+    def on_train_end(self, net, **kwargs):
+        # skorch makes a new scheduler at each fit's start; the fitted net
+        # keeps the rate in its optimizer, not a scheduler holding the weights.
+        super().on_train_end(net, **kwargs)
+        self.lr_scheduler_ = None
 
 
 def _take_rows(y, rows):

@@ -1,5 +1,7 @@
 """Multi-task regression network."""
 
+from types import MappingProxyType
+
 from ..base import MultiTaskRegressorMixin
 from ..metrics import multitask_r2_score
 from ._base import BaseMultiTaskNet
@@ -22,6 +24,15 @@ class MultiTaskNetRegressor(MultiTaskRegressorMixin, BaseMultiTaskNet):
     targets are standardized with the mean and standard deviation of its
     observed labels, so that tasks on different scales train together;
     predictions are in the original units.
+
+    The learning rate starts at ``lr`` and is halved whenever the validation
+    loss has not improved for more than 3 epochs (the default callback
+    ``"lr_scheduler"``: skorch's ``LRScheduler`` with torch's
+    ``ReduceLROnPlateau(factor=0.5, patience=3)`` on ``valid_loss``, the rate
+    of each epoch in the history as ``event_lr``).
+    It stays constant without validation rows or with
+    ``callbacks__lr_scheduler=None``. Chosen on SARCOS's validation rows
+    (``benchmarks/net_defaults.py``).
 
     Parameters
     ----------"""
@@ -62,6 +73,7 @@ class MultiTaskNetRegressor(MultiTaskRegressorMixin, BaseMultiTaskNet):
     )
 
     _parameter_constraints = REGRESSOR_CONSTRAINTS
+    LR_PLATEAU = MappingProxyType({"factor": 0.5, "patience": 3})
 
     def __init__(self, module=MultiTaskMLP, *, standardize_targets=True, **kwargs):
         super().__init__(module, **kwargs)
