@@ -2,12 +2,14 @@
 
 import re
 import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
 from scipy import sparse
 from sklearn.base import clone
 from sklearn.dummy import DummyRegressor
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.neighbors import KNeighborsRegressor
@@ -349,3 +351,25 @@ def test_grid_search_in_a_pipeline_uses_the_mask_aware_score(regression_data):
         by_hand.append(multitask_r2_score(Y[test], fold_model.predict(X[test])))
     np.testing.assert_allclose(search.best_score_, np.mean(by_hand), rtol=1e-12)
     assert search.score(X, Y) == multitask_r2_score(Y, search.predict(X))
+
+
+@pytest.mark.parametrize("baseline", [IndependentTaskClassifier, PooledTaskClassifier])
+def test_default_classifier_runs_lbfgs_to_convergence(baseline):
+    # Features on scales 1 to 10,000: lbfgs needs more than LogisticRegression's
+    # default 100 iterations (it warns), fewer than the baselines' 1000.
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((400, 6)) * np.logspace(0, 4, 6)
+    logits = (X / np.logspace(0, 4, 6)).sum(axis=1, keepdims=True)
+    Y = (logits + rng.logistic(size=(400, 3)) > 0) * 1.0
+    with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge"):
+        LogisticRegression().fit(X, Y[:, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = baseline().fit(X, Y)
+    inner = (
+        model.estimators_[0]
+        if baseline is IndependentTaskClassifier
+        else model.estimator_
+    )
+    assert inner.get_params()["max_iter"] == 1000
+    assert 100 < inner.n_iter_[0] < 1000

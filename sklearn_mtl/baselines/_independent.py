@@ -5,14 +5,14 @@ from numbers import Integral
 
 from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.dummy import DummyClassifier
-from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.linear_model import Ridge
 from sklearn.utils import _safe_indexing
 from sklearn.utils.metaestimators import available_if
 
 from ..base import MultiTaskClassifierMixin, MultiTaskRegressorMixin
 from ..utils._parallel import Parallel, delayed
 from ..utils._targets import task_label
-from ._base import combine_weights, fit_with_weights, inner_tags
+from ._base import combine_weights, default_classifier, fit_with_weights, inner_tags
 
 __all__ = ["IndependentTaskClassifier", "IndependentTaskRegressor"]
 
@@ -183,7 +183,9 @@ class IndependentTaskClassifier(MultiTaskClassifierMixin, _IndependentTaskBase):
     ----------
     estimator : estimator object, default=None
         A scikit-learn classifier (or pipeline). None means
-        :class:`~sklearn.linear_model.LogisticRegression` with its defaults.
+        :class:`~sklearn.linear_model.LogisticRegression` with its defaults
+        but ``max_iter=1000`` (its default of 100 can stop short of
+        convergence on real data).
     task_weights : None, array-like of shape (n_tasks,) or dict, default=None
         Positive task weights, rescaled to mean 1, applied as a factor of each
         task's sample weights.
@@ -240,7 +242,7 @@ class IndependentTaskClassifier(MultiTaskClassifierMixin, _IndependentTaskBase):
         self.missing_label = missing_label
 
     def _default_estimator(self):
-        return LogisticRegression()
+        return default_classifier()
 
     def _task_estimator(self, targets, t):
         classes = targets.classes[t]

@@ -5,13 +5,13 @@ from numbers import Integral
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, _fit_context, clone
-from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.linear_model import Ridge
 from sklearn.utils import _safe_indexing
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array
 
 from ..base import MultiTaskClassifierMixin, MultiTaskRegressorMixin
-from ._base import combine_weights, fit_with_weights, inner_tags
+from ._base import combine_weights, default_classifier, fit_with_weights, inner_tags
 
 __all__ = ["PooledTaskClassifier", "PooledTaskRegressor"]
 
@@ -232,8 +232,10 @@ class PooledTaskClassifier(MultiTaskClassifierMixin, _PooledTaskBase):
     ----------
     estimator : estimator object, default=None
         A scikit-learn classifier (or pipeline). None means
-        :class:`~sklearn.linear_model.LogisticRegression` with its defaults;
-        without a task indicator it is then fitted on one row per sample and
+        :class:`~sklearn.linear_model.LogisticRegression` with its defaults
+        but ``max_iter=1000`` (its default of 100 stops short on ToxCast and
+        census-income, with a ``ConvergenceWarning``); without a task
+        indicator it is then fitted on one row per sample and
         class, weighted by the total weight of those labels (the same
         objective as one row per label, without copying ``X``'s row once per
         label).
@@ -298,7 +300,7 @@ class PooledTaskClassifier(MultiTaskClassifierMixin, _PooledTaskBase):
         self.missing_label = missing_label
 
     def _default_estimator(self):
-        return LogisticRegression()
+        return default_classifier()
 
     def _pool_labels(self, labels):
         is_text = {task_labels.dtype.kind in "OUS" for task_labels in labels}
