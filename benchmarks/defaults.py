@@ -134,7 +134,6 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, clone
 from sklearn.compose import ColumnTransformer
-from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import r2_score, roc_auc_score
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -549,10 +548,10 @@ def settings(estimator):
         parts.append(f"{key}={value!r}" if isinstance(value, str) else f"{key}={value}")
     if "estimator" in params and params["estimator"] is None:
         if isinstance(estimator, IndependentTaskRegressor | PooledTaskRegressor):
-            inner = Ridge()
+            inner = estimator._default_estimator()
             keys = ("alpha", "solver", "tol")
         elif isinstance(estimator, IndependentTaskClassifier | PooledTaskClassifier):
-            inner = LogisticRegression()
+            inner = estimator._default_estimator()
             keys = ("C", "solver", "max_iter", "tol")
         else:
             inner = None
