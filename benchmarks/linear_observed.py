@@ -105,8 +105,8 @@ from sklearn_mtl.linear_model._base import (  # noqa: E402
 from sklearn_mtl.linear_model._bcd import (  # noqa: E402
     BlockCoordinateDescent,
     _ColumnStatistics,
-    _WorkingSetProblem,
 )
+from sklearn_mtl.linear_model._bcd_inner import _WorkingSetProblem  # noqa: E402
 from sklearn_mtl.linear_model._cv import alpha_grid  # noqa: E402
 from sklearn_mtl.linear_model._datafits import Squared  # noqa: E402
 from sklearn_mtl.linear_model._design import OBSERVED_BELOW, prepare  # noqa: E402

@@ -28,8 +28,8 @@ from sklearn_mtl.linear_model._bcd import (
     _column_statistics,
     _ColumnStatistics,
     _radius_norms,
-    _WorkingSetProblem,
 )
+from sklearn_mtl.linear_model._bcd_inner import _WorkingSetProblem
 from sklearn_mtl.linear_model._datafits import Squared
 from sklearn_mtl.linear_model._design import prepare
 from sklearn_mtl.linear_model._fista import _datafit_lipschitz

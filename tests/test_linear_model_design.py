@@ -26,7 +26,8 @@ from sklearn_mtl.linear_model import (
     TraceNorm,
     _design,
 )
-from sklearn_mtl.linear_model._bcd import _ColumnStatistics, _WorkingSetProblem
+from sklearn_mtl.linear_model._bcd import _ColumnStatistics
+from sklearn_mtl.linear_model._bcd_inner import _WorkingSetProblem
 from sklearn_mtl.linear_model._datafits import Logistic, Squared
 from sklearn_mtl.linear_model._design import (
     DenseDesign,

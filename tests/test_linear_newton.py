@@ -2,7 +2,7 @@
 
 The logistic datafit of block coordinate descent is minimized by proximal
 Newton steps whose second-order models the compiled epochs minimize
-(``linear_model/_bcd.py``), with the datafit's compiled passes over the
+(``linear_model/_bcd_inner.py``), with the datafit's compiled passes over the
 entries of binary tasks (``linear_model/_datafit_kernels.py``). Checked here
 against NumPy and scipy written out in the test, and against FISTA on the
 same problems; the objectives against cvxpy are in
@@ -24,7 +24,7 @@ from sklearn_mtl.linear_model import (
     L21ElasticNet,
     MultiTaskLinearClassifier,
     MultiTaskLogisticRegression,
-    _bcd,
+    _bcd_inner,
 )
 from sklearn_mtl.linear_model._datafits import Logistic
 from sklearn_mtl.linear_model._design import prepare
@@ -196,5 +196,5 @@ def test_large_problems_keep_two_entry_arrays(monkeypatch):
     X, Y = _binary_problem(n_samples=300)
     model = MultiTaskLogisticRegression(alpha=0.02, tol=1e-10)
     small = model.fit(X, Y).coef_.copy()
-    monkeypatch.setattr(_bcd, "NEWTON_LARGE", 0)
+    monkeypatch.setattr(_bcd_inner, "NEWTON_LARGE", 0)
     assert_allclose(model.fit(X, Y).coef_, small, atol=1e-6)

@@ -48,11 +48,8 @@ from sklearn_mtl.linear_model import (
     MultiTaskLogisticRegression,
     TraceNorm,
 )
-from sklearn_mtl.linear_model._bcd import (
-    BlockCoordinateDescent,
-    _NewtonProblem,
-    _WorkingSetProblem,
-)
+from sklearn_mtl.linear_model._bcd import BlockCoordinateDescent
+from sklearn_mtl.linear_model._bcd_inner import _NewtonProblem, _WorkingSetProblem
 from sklearn_mtl.linear_model._datafits import Squared
 from sklearn_mtl.linear_model._design import prepare
 from sklearn_mtl.linear_model._fista import FISTA

@@ -633,7 +633,7 @@ def weighted_squares(residuals, weights, offsets, out):
     """``out[u] = sum r^2 / k`` over output ``u``'s entries with ``k > 0``.
 
     Flat entry arrays, output by output. Twice the smooth part of a proximal
-    Newton model, up to a constant (see :class:`~._bcd._NewtonProblem`).
+    Newton model, up to a constant (see :class:`~._bcd_inner._NewtonProblem`).
     """
     for u in range(offsets.size - 1):
         total = 0.0

@@ -16,6 +16,7 @@ __all__ = [
     "optimality",
     "optimality_at",
     "raise_not_finite",
+    "squared_optimality",
     "warn_not_converged",
 ]
 
@@ -196,6 +197,22 @@ def optimality_at(design, datafit, penalty, coefs, linear, intercept):
         gradient,
         penalty,
         lambda scale: datafit.dual_at(linear, intercept, scale),
+    )
+
+
+def squared_optimality(design, datafit, penalty, coefs, residuals):
+    """:func:`evaluate_optimality` of the squared datafit from its residuals.
+
+    The gradient with respect to ``Z`` is ``-residuals / m``, and the loss and
+    the dual objective follow from two sums over the residuals: no entry
+    array is made (the predictions need not be kept).
+    """
+    sums = datafit.residual_sums(residuals)
+    gradient = design.adjoint(residuals)
+    gradient *= -1.0 / datafit.normalizer
+    primal = 0.5 * sums[0] / datafit.normalizer + penalty.value(coefs)
+    return optimality(
+        primal, gradient, penalty, lambda scale: datafit.dual_from_sums(sums, scale)
     )
 
 
