@@ -28,7 +28,8 @@ from sklearn_mtl.linear_model import (
 )
 from sklearn_mtl.linear_model._bcd import _ColumnStatistics
 from sklearn_mtl.linear_model._bcd_inner import _WorkingSetProblem
-from sklearn_mtl.linear_model._datafits import Logistic, Squared
+from sklearn_mtl.linear_model._datafit_logistic import Logistic
+from sklearn_mtl.linear_model._datafits import Squared
 from sklearn_mtl.linear_model._design import (
     DenseDesign,
     GatheredDesign,

@@ -26,7 +26,7 @@ from sklearn_mtl.linear_model import (
     MultiTaskLogisticRegression,
     _bcd_inner,
 )
-from sklearn_mtl.linear_model._datafits import Logistic
+from sklearn_mtl.linear_model._datafit_logistic import Logistic
 from sklearn_mtl.linear_model._design import prepare
 
 

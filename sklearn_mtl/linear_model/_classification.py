@@ -23,7 +23,8 @@ from ._base import (
     labelled_rows,
     observed_weights,
 )
-from ._datafits import Logistic, label_normalizer
+from ._datafit_logistic import Logistic
+from ._datafits import label_normalizer
 from ._penalties import L21
 
 __all__ = [
