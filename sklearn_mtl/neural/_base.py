@@ -10,7 +10,7 @@ import torch
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
-from skorch.callbacks import EpochTimer, LRScheduler, PrintLog
+from skorch.callbacks import EpochTimer, PrintLog
 from skorch.dataset import Dataset, unpack_data
 from skorch.utils import to_tensor
 
@@ -18,7 +18,12 @@ from ..utils import check_multitask_targets, check_sample_weight, check_task_wei
 from ..utils._targets import task_label
 from ..utils._weights import check_weighted_labels
 from ._batches import training_batches
-from ._callbacks import BestEpochStopping, PerTaskLoss, TaskScoring
+from ._callbacks import (
+    BestEpochStopping,
+    PerTaskLoss,
+    TaskScoring,
+    ValidationPlateau,
+)
 from ._data import as_float32, make_loader
 from ._encoding import TargetEncoding
 from ._loss import MaskedMultiTaskLoss
@@ -845,35 +850,6 @@ class BaseMultiTaskNet(PersistentNetMixin, TrainingSettingsMixin, NeuralNet):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-
-class ValidationPlateau(LRScheduler):
-    """skorch's ``LRScheduler`` with torch's ``ReduceLROnPlateau`` on ``valid_loss``.
-
-    The learning rate is multiplied by ``factor`` after ``patience`` epochs
-    without a lower validation loss; the rate of each epoch is in the history
-    (``event_lr``). In a fit without validation rows the rate stays constant.
-    Each ``fit`` or ``partial_fit`` starts a new count of epochs without
-    improvement from the optimizer's current rate.
-
-    Parameters
-    ----------
-    **kwargs
-        Arguments of ``ReduceLROnPlateau`` (``factor``, ``patience``...).
-    """
-
-    def __init__(self, **kwargs):
-        super().__init__(policy="ReduceLROnPlateau", monitor="valid_loss", **kwargs)
-
-    def on_epoch_end(self, net, **kwargs):
-        if "valid_loss" in net.history[-1]:
-            super().on_epoch_end(net, **kwargs)
-
-    def on_train_end(self, net, **kwargs):
-        # skorch makes a new scheduler at each fit's start; the fitted net
-        # keeps the rate in its optimizer, not a scheduler holding the weights.
-        super().on_train_end(net, **kwargs)
-        self.lr_scheduler_ = None
 
 
 def _take_rows(y, rows):

@@ -1,15 +1,22 @@
-"""Callbacks that record per-task training curves in the net's history."""
+"""Callbacks of the nets: per-task training curves in the history, early
+stopping on them, and the learning-rate schedule on the validation loss."""
 
 import inspect
 import warnings
 
 import numpy as np
 import torch
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, LRScheduler
 
 from ..metrics import get_metric
 
-__all__ = ["PRIMARY_SUFFIX", "BestEpochStopping", "PerTaskLoss", "TaskScoring"]
+__all__ = [
+    "PRIMARY_SUFFIX",
+    "BestEpochStopping",
+    "PerTaskLoss",
+    "TaskScoring",
+    "ValidationPlateau",
+]
 
 # Suffix of the history keys of the primary tasks' mean (``valid_loss_primary``).
 PRIMARY_SUFFIX = "_primary"
@@ -407,6 +414,35 @@ class BestEpochStopping(Callback):
         state = self.__dict__.copy()
         state.pop("best_state_", None)
         return state
+
+
+class ValidationPlateau(LRScheduler):
+    """skorch's ``LRScheduler`` with torch's ``ReduceLROnPlateau`` on ``valid_loss``.
+
+    The learning rate is multiplied by ``factor`` after ``patience`` epochs
+    without a lower validation loss; the rate of each epoch is in the history
+    (``event_lr``). In a fit without validation rows the rate stays constant.
+    Each ``fit`` or ``partial_fit`` starts a new count of epochs without
+    improvement from the optimizer's current rate.
+
+    Parameters
+    ----------
+    **kwargs
+        Arguments of ``ReduceLROnPlateau`` (``factor``, ``patience``...).
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(policy="ReduceLROnPlateau", monitor="valid_loss", **kwargs)
+
+    def on_epoch_end(self, net, **kwargs):
+        if "valid_loss" in net.history[-1]:
+            super().on_epoch_end(net, **kwargs)
+
+    def on_train_end(self, net, **kwargs):
+        # skorch makes a new scheduler at each fit's start; the fitted net
+        # keeps the rate in its optimizer, not a scheduler holding the weights.
+        super().on_train_end(net, **kwargs)
+        self.lr_scheduler_ = None
 
 
 def _task_names(net, tasks):
