@@ -85,6 +85,7 @@ split and task) and ``architectures_census.md`` (the summary);
 """
 
 import argparse
+import shlex
 import sys
 import time
 import warnings
@@ -516,7 +517,7 @@ def main(argv=None):
         args.rounds, args.steps = min(args.rounds, 2), min(args.steps, 2)
     if args.out_dir is None:
         args.out_dir = "/tmp/architectures_census_quick" if args.quick else RESULTS
-    command = "python benchmarks/architectures_census.py " + " ".join(
+    command = "python benchmarks/architectures_census.py " + shlex.join(
         sys.argv[1:] if argv is None else argv
     )
     torch.set_num_threads(1)
