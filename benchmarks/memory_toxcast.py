@@ -110,6 +110,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import subprocess
 import sys
 import threading
@@ -666,9 +667,9 @@ def markdown(meta, records):
         "",
         *[
             f"Run again on {rerun['date']} by `{rerun['command']}` "
-            f"({rerun['wall_minutes']:.1f} min), the other rows kept: "
+            f"({rerun['wall_minutes']:.1f} min): "
             + ", ".join(rerun["estimators"])
-            + ".\n"
+            + " (the other rows are from the runs above).\n"
             for rerun in meta.get("reruns", [])
         ],
         f"Data: {meta['data']}. Counted: `X` as given to the estimator "
@@ -843,7 +844,7 @@ def main(argv=None):
         or ("/tmp/memory_toxcast_quick" if args.quick else RESULTS / "memory_toxcast")
     )
     command = "python benchmarks/memory_toxcast.py" + (
-        " " + " ".join(sys.argv[1:]) if argv is None and sys.argv[1:] else ""
+        " " + shlex.join(sys.argv[1:]) if argv is None and sys.argv[1:] else ""
     )
     meta = {
         "command": command,
